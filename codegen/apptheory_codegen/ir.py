@@ -1,0 +1,204 @@
+"""The resolved IR: frozen dataclasses with every per-language name and literal computed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """One IDL identifier resolved for every target (keywords already escaped)."""
+
+    idl: str
+    py: str
+    go: str
+    go_local: str
+    ts: str
+    const: str
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """One line of documentation, plain and escaped for a Python docstring."""
+
+    text: str
+    py: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventType:
+    name: str
+    literal: str
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class ContextField:
+    name: Name
+    kind: str
+    path: tuple[str, ...]
+    path_text: str
+    path_literal: str
+    required: bool
+    trim: bool
+    lowercase_keys: bool
+    base64_flag_path_literal: str
+    events_literal: str
+    py_type: str
+    py_parse: str
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class Vector:
+    doc: Doc
+    doc_literal: str
+    kwargs_py: tuple[tuple[str, str], ...]
+    env_literal: str
+    expect_literal: str
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    name: Name
+    doc: Doc
+    inputs: tuple[str, ...]
+    vectors: tuple[Vector, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    name: Name
+    key_literal: str
+    key: str
+    event_type: str
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    name: Name
+    value: int
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class AppCode:
+    name: Name
+    code: str
+    code_literal: str
+    status: int
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    name: Name
+    code_literal: str
+    code_const: str
+    text_literal: str
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class ManagementErrorClass:
+    class_name: str
+    aws_code: str
+    aws_code_literal: str
+    status: int
+    retryable: bool
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeField:
+    name: Name
+    kind: str
+    wire: tuple[str, ...]
+    wire_literal: str
+    py_type: str
+    py_parse: str
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    name: Name
+    class_name: str
+    fields: tuple[ShapeField, ...]
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    name: Name
+    kind: str
+    wire: str
+    location: str
+    py_type: str
+    max_bytes_const: str
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    name: Name
+    method: str
+    path: str
+    path_literal: str
+    inputs: tuple[Input, ...]
+    params_py: str
+    call_kwargs_py: str
+    size_checked: tuple[Input, ...]
+    connection_input: Name
+    output: Shape | None
+    py_return: str
+    errors: tuple[ManagementErrorClass, ...]
+    error_classes_literal: str
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class Streamer:
+    doc: Doc
+    retry_mode: str
+    max_attempts: int
+    shapes: tuple[Shape, ...]
+    operations: tuple[Operation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Fixture:
+    file: str
+    file_literal: str
+    id: str
+    id_literal: str
+
+
+@dataclass(frozen=True, slots=True)
+class Api:
+    """Everything a template may see."""
+
+    source: str
+    marker_text: str
+    py_package: str
+    event_types: tuple[EventType, ...]
+    context_doc: Doc
+    fields: tuple[ContextField, ...]
+    derived: tuple[Derived, ...]
+    routes: tuple[Route, ...]
+    limits: tuple[Limit, ...]
+    app_codes: tuple[AppCode, ...]
+    messages: tuple[Message, ...]
+    management_base: str
+    management_server: str
+    management_errors: tuple[ManagementErrorClass, ...]
+    too_large: ManagementErrorClass
+    gone: ManagementErrorClass
+    py_error_exports: tuple[str, ...]
+    py_streamer_exports: tuple[str, ...]
+    py_fake_error_imports: str
+    py_all: tuple[str, ...]
+    streamer: Streamer
+    fixtures: tuple[Fixture, ...]
+    fixtures_dir_literal: str

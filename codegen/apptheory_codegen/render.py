@@ -1,0 +1,127 @@
+"""Render the IR through jinja2 templates and format the result (black for Python)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import jsonschema
+
+from apptheory_codegen import ir, loader, validate
+from apptheory_codegen.errors import GenerateError
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+IDL_RELATIVE = "idl/apptheory.yaml"
+FIXTURES_RELATIVE = "contract-tests/fixtures"
+FIXTURE_SCHEMA_RELATIVE = "contract-tests/fixture.schema.json"
+OUT_RELATIVE = "generated"
+BLACK_LINE_LENGTH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    template: str
+    path: str  # relative to the output directory; {pkg} is the Python package
+
+
+PYTHON_OUTPUTS = (
+    Output("python/__init__.py.j2", "python/{pkg}/__init__.py"),
+    Output("python/py.typed.j2", "python/{pkg}/py.typed"),
+    Output("python/constants.py.j2", "python/{pkg}/constants.py"),
+    Output("python/context.py.j2", "python/{pkg}/context.py"),
+    Output("python/errors.py.j2", "python/{pkg}/errors.py"),
+    Output("python/streamer.py.j2", "python/{pkg}/streamer.py"),
+    Output("python/fake.py.j2", "python/{pkg}/fake.py"),
+    Output("python/test_contract_fixtures.py.j2", "python/tests/test_contract_fixtures.py"),
+    Output("python/test_derived_values.py.j2", "python/tests/test_derived_values.py"),
+)
+
+
+def _environment() -> jinja2.Environment:
+    if not TEMPLATES_DIR.is_dir():
+        raise GenerateError(f"templates not found at {TEMPLATES_DIR}; is the codegen/ checkout complete?")
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,  # noqa: S701 - output is source code; every IDL string arrives pre-escaped in the IR
+    )
+
+
+def load_fixtures(root: Path) -> tuple[ir.Fixture, ...]:
+    """List contract fixtures (sorted), each validated against the fixture schema."""
+    fixtures_dir = root / FIXTURES_RELATIVE
+    if not fixtures_dir.is_dir():
+        return ()
+    schema_path = root / FIXTURE_SCHEMA_RELATIVE
+    validator = None
+    if schema_path.is_file():
+        validator = jsonschema.Draft202012Validator(json.loads(schema_path.read_text(encoding="utf-8")))
+    found: list[ir.Fixture] = []
+    seen: dict[str, str] = {}
+    problems: list[str] = []
+    for path in sorted(fixtures_dir.glob("*.json")):
+        rel = f"{FIXTURES_RELATIVE}/{path.name}"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            problems.append(f"{rel}: not valid JSON: {err}")
+            continue
+        if validator is not None:
+            for issue in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+                where = loader.format_path(list(issue.absolute_path)) or "(top level)"
+                problems.append(f"{rel}: {where}: {issue.message}")
+        fixture_id = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(fixture_id, str):
+            continue
+        if fixture_id in seen:
+            problems.append(f"{rel}: duplicate fixture id {fixture_id!r} (also in {seen[fixture_id]})")
+        seen[fixture_id] = rel
+        found.append(
+            ir.Fixture(
+                file=path.name,
+                file_literal=validate.literal(path.name),
+                id=fixture_id,
+                id_literal=validate.literal(fixture_id),
+            )
+        )
+    if problems:
+        raise GenerateError("invalid contract fixtures:\n" + "\n".join(f"  {p}" for p in problems))
+    return tuple(found)
+
+
+def load_api(root: Path, idl_relative: str = IDL_RELATIVE) -> ir.Api:
+    """Load, validate and resolve the IDL (and fixture list) of a project root."""
+    doc = loader.load_file(root / idl_relative, idl_relative)
+    return validate.build(doc, idl_relative, load_fixtures(root))
+
+
+def _format_python(source: str, where: str) -> str:
+    import black  # imported here: only generation pays black's import cost
+    from black.mode import TargetVersion
+
+    mode = black.Mode(target_versions={TargetVersion.PY311}, line_length=BLACK_LINE_LENGTH)
+    try:
+        return black.format_str(source, mode=mode)
+    except Exception as err:  # black raises several parse error types
+        raise GenerateError(f"{where}: rendered Python does not parse: {err}") from None
+
+
+def render(api: ir.Api) -> dict[str, str]:
+    """Every generated file as {path relative to generated/: content}; nothing touches disk."""
+    env = _environment()
+    files: dict[str, str] = {}
+    for out in PYTHON_OUTPUTS:
+        path = out.path.format(pkg=api.py_package)
+        try:
+            text = env.get_template(out.template).render(api=api)
+        except jinja2.TemplateError as err:
+            raise GenerateError(f"template {out.template}: {err}") from None
+        if path.endswith(".py"):
+            text = _format_python(text, f"{path} (from template {out.template})")
+        files[path] = text
+    return dict(sorted(files.items()))
