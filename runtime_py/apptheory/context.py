@@ -1,0 +1,192 @@
+"""Handler contexts: the general Context and its WebSocket view."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from apptheory import derive
+from apptheory_generated import constants
+from apptheory_generated.context import JsonValue, WebSocketFields
+from apptheory_generated.errors import GoneError, ManagementError, Messages
+from apptheory_generated.streamer import ConnectionInfo, ManagementClient, check_payload_size
+
+if TYPE_CHECKING:
+    from apptheory.app import App
+
+DEFAULT_BROADCAST_CONCURRENCY = 8
+
+
+class ConfigurationError(RuntimeError):
+    """The app is missing configuration it needs for a call (e.g. no management endpoint)."""
+
+
+@dataclass(slots=True)
+class BroadcastResult:
+    """Outcome of a fan-out: ids sent to, ids that were gone, and ids whose send failed otherwise."""
+
+    sent: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    failed: dict[str, ManagementError] = field(default_factory=dict)
+
+
+def _as_bytes(data: bytes | bytearray | memoryview | str) -> bytes:
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    raise TypeError(f"data must be bytes or str, got {type(data).__name__}")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def encode_json(value: Any) -> bytes:
+    """Compact, key-sorted UTF-8 JSON: the bytes every language sends for the same value."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+class WebSocketContext(WebSocketFields):
+    """The WebSocket view of a request: typed event fields, body helpers and management calls."""
+
+    __slots__ = ("_app", "management_endpoint", "region")
+
+    management_endpoint: str
+    """URL of the management API for this connection ("" when it cannot be known)."""
+    region: str
+    """AWS region of the API ("" when unknown)."""
+
+    def __init__(self, app: App, event: Mapping[str, Any], request_id: str) -> None:
+        self._load_event(event)
+        self._app = app
+        self.request_id = request_id
+        env = os.environ
+        self.region = derive.region(domain_name=self.domain_name, env=env)
+        self.management_endpoint = derive.management_endpoint(
+            override=app.management_endpoint or "",
+            domain_name=self.domain_name,
+            stage=self.stage,
+            api_id=self.api_id,
+            path=self.path,
+            env=env,
+        )
+
+    # ---- body ------------------------------------------------------------------------------
+
+    def text(self) -> str:
+        """The body as UTF-8 text; a body that is not UTF-8 answers 400 app.bad_request."""
+        try:
+            return self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Messages.INVALID_UTF8.error() from None
+
+    def json(self) -> JsonValue:
+        """The body parsed as JSON (no content-type needed); invalid JSON answers 400 app.bad_request."""
+        try:
+            # Strict JSON as in Go and TS: UTF-8 only, no NaN/Infinity, deep nesting is a 400 not a 500.
+            return json.loads(self.body.decode("utf-8"), parse_constant=_reject_constant)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise Messages.INVALID_JSON.error() from None
+
+    # ---- management API --------------------------------------------------------------------
+
+    def _client(self) -> ManagementClient:
+        if not self.management_endpoint:
+            raise ConfigurationError(
+                "no management endpoint: the event has no domainName; pass App(management_endpoint=...) "
+                f"or set {derive.ENDPOINT_ENV}"
+            )
+        return self._app.management_client(self.management_endpoint, self.region or None)
+
+    def send_message(self, data: bytes | str, connection_id: str | None = None) -> None:
+        """Send bytes (or UTF-8 text) to a connection, the caller by default."""
+        target = connection_id or self.connection_id
+        payload = _as_bytes(data)
+        check_payload_size("post_to_connection", target, payload, constants.MESSAGE_BYTES)
+        self._client().post_to_connection(target, payload)
+
+    def send_json_message(self, value: Any, connection_id: str | None = None) -> None:
+        """Send a value as compact, key-sorted UTF-8 JSON."""
+        self.send_message(encode_json(value), connection_id)
+
+    def get_connection(self, connection_id: str | None = None) -> ConnectionInfo:
+        """Describe a connection, the caller by default."""
+        return self._client().get_connection(connection_id or self.connection_id)
+
+    def disconnect(self, connection_id: str | None = None) -> None:
+        """Close a connection, the caller by default."""
+        self._client().delete_connection(connection_id or self.connection_id)
+
+    def broadcast(
+        self,
+        connection_ids: Iterable[str],
+        data: bytes | str,
+        *,
+        max_concurrency: int = DEFAULT_BROADCAST_CONCURRENCY,
+    ) -> BroadcastResult:
+        """Send one payload to many connections with bounded concurrency; never raises for one bad target."""
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        targets = list(dict.fromkeys(connection_ids))
+        payload = _as_bytes(data)
+        result = BroadcastResult()
+        if not targets:
+            return result
+        check_payload_size("post_to_connection", targets[0], payload, constants.MESSAGE_BYTES)
+        client = self._client()
+
+        def send(target: str) -> ManagementError | None:
+            try:
+                client.post_to_connection(target, payload)
+            except ManagementError as err:
+                return err
+            return None
+
+        workers = min(max_concurrency, len(targets))
+        if workers == 1:
+            outcomes = [send(t) for t in targets]
+        else:
+            from concurrent.futures import ThreadPoolExecutor  # only fan-outs pay for the import
+
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apptheory-broadcast") as pool:
+                outcomes = list(pool.map(send, targets))
+        for target, error in zip(targets, outcomes, strict=True):
+            if error is None:
+                result.sent.append(target)
+            elif isinstance(error, GoneError):
+                result.gone.append(target)
+            else:
+                result.failed[target] = error
+        return result
+
+
+class Context:
+    """What every handler receives; `as_websocket()` gives the WebSocket view (as in Lift)."""
+
+    __slots__ = ("_values", "_websocket", "event", "lambda_context", "request_id")
+
+    def __init__(
+        self, event: Mapping[str, Any], lambda_context: Any, request_id: str, websocket: WebSocketContext | None
+    ) -> None:
+        self.event = event
+        self.lambda_context = lambda_context
+        self.request_id = request_id
+        self._websocket = websocket
+        self._values: dict[str, Any] = {}
+
+    def as_websocket(self) -> WebSocketContext:
+        """The WebSocket context; raises TypeError when the request is not a WebSocket event."""
+        if self._websocket is None:
+            raise TypeError("this request is not a WebSocket event")
+        return self._websocket
+
+    def set(self, key: str, value: Any) -> None:
+        """Store a value for later middleware or the handler."""
+        self._values[key] = value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._values.get(key, default)

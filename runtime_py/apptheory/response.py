@@ -1,0 +1,83 @@
+"""Handler results and their API Gateway proxy form."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
+BINARY_CONTENT_TYPE = "application/octet-stream"
+
+HeaderValues = str | Sequence[str]
+
+
+@dataclass(slots=True)
+class Response:
+    """An explicit response: status, headers (one or many values each) and a text or bytes body."""
+
+    status: int = 200
+    body: str | bytes = ""
+    headers: Mapping[str, HeaderValues] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, value: Any, status: int = 200, headers: Mapping[str, HeaderValues] | None = None) -> Response:
+        body = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return cls(status, body, {"content-type": JSON_CONTENT_TYPE, **(headers or {})})
+
+    @classmethod
+    def text(cls, value: str, status: int = 200, headers: Mapping[str, HeaderValues] | None = None) -> Response:
+        return cls(status, value, {"content-type": TEXT_CONTENT_TYPE, **(headers or {})})
+
+    def to_proxy(self) -> dict[str, Any]:
+        """The Lambda proxy response; raises ValueError for a status or header that cannot be sent."""
+        if isinstance(self.status, bool) or not isinstance(self.status, int) or not 100 <= self.status <= 599:
+            raise ValueError(f"response status must be an integer 100-599, got {self.status!r}")
+        multi: dict[str, list[str]] = {}
+        for name, values in self.headers.items():
+            items = [values] if isinstance(values, str) else list(values)
+            if not isinstance(name, str) or not name or any(c in name for c in "\r\n: "):
+                raise ValueError(f"invalid response header name {name!r}")
+            for item in items:
+                if not isinstance(item, str) or "\r" in item or "\n" in item:
+                    raise ValueError(f"invalid value for response header {name!r}")
+            multi.setdefault(name.lower(), []).extend(items)
+        if isinstance(self.body, bytes | bytearray | memoryview):
+            body, is_base64 = base64.b64encode(bytes(self.body)).decode("ascii"), True
+        elif isinstance(self.body, str):
+            body, is_base64 = self.body, False
+        else:
+            raise ValueError(f"response body must be str or bytes, got {type(self.body).__name__}")
+        return {
+            "statusCode": self.status,
+            "headers": {name: values[-1] for name, values in multi.items() if values},
+            "multiValueHeaders": multi,
+            "body": body,
+            "isBase64Encoded": is_base64,
+        }
+
+
+def from_result(result: object) -> Response:
+    """Turn a handler's return value into a Response (see DESIGN.md "Handler result")."""
+    if isinstance(result, Response):
+        return result
+    if result is None:
+        return Response()
+    if isinstance(result, dict | list):
+        return Response.json(result)
+    if isinstance(result, str):
+        return Response.text(result)
+    if isinstance(result, bytes | bytearray | memoryview):
+        return Response(200, bytes(result), {"content-type": BINARY_CONTENT_TYPE})
+    raise TypeError(
+        f"handler returned {type(result).__name__}; return a Response, dict, list, str, bytes or None"
+    )
+
+
+def error_response(code: str, message: str, status: int, request_id: str) -> dict[str, Any]:
+    """The error envelope as a proxy response."""
+    envelope = {"error": {"code": code, "message": message, "request_id": request_id}}
+    return Response.json(envelope, status=status).to_proxy()
