@@ -80,9 +80,7 @@ def load_yaml(text: str, display_path: str) -> Any:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else 1
-        raise IdlError(
-            [IdlProblem(display_path, line, "", f"YAML syntax error: {err.problem or err}")]
-        ) from None
+        raise IdlError([IdlProblem(display_path, line, "", f"YAML syntax error: {err.problem or err}")]) from None
     except yaml.YAMLError as err:
         raise IdlError([IdlProblem(display_path, 1, "", f"YAML error: {err}")]) from None
 

@@ -6,53 +6,250 @@ import keyword
 import re
 
 # Python: hard and soft keywords, plus names whose shadowing breaks generated modules.
-PY_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {
-    "self",
-    "cls",
-    "object",
-    "type",
-    "str",
-    "int",
-    "bytes",
-    "bool",
-    "dict",
-    "list",
-    "any",
-}
+PY_RESERVED = (
+    frozenset(keyword.kwlist)
+    | frozenset(keyword.softkwlist)
+    | {
+        "self",
+        "cls",
+        "object",
+        "type",
+        "str",
+        "int",
+        "bytes",
+        "bool",
+        "dict",
+        "list",
+        "any",
+    }
+)
 
 GO_RESERVED = frozenset(
-    """break case chan const continue default defer else fallthrough for func go goto if import
-    interface map package range return select struct switch type var
-    any bool byte comparable complex64 complex128 error float32 float64 int int8 int16 int32 int64
-    rune string uint uint8 uint16 uint32 uint64 uintptr true false iota nil
-    append cap clear close complex copy delete imag len make max min new panic print println real
-    recover ctx err""".split()
+    [
+        "break",
+        "case",
+        "chan",
+        "const",
+        "continue",
+        "default",
+        "defer",
+        "else",
+        "fallthrough",
+        "for",
+        "func",
+        "go",
+        "goto",
+        "if",
+        "import",
+        "interface",
+        "map",
+        "package",
+        "range",
+        "return",
+        "select",
+        "struct",
+        "switch",
+        "type",
+        "var",
+        "any",
+        "bool",
+        "byte",
+        "comparable",
+        "complex64",
+        "complex128",
+        "error",
+        "float32",
+        "float64",
+        "int",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "rune",
+        "string",
+        "uint",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "uintptr",
+        "true",
+        "false",
+        "iota",
+        "nil",
+        "append",
+        "cap",
+        "clear",
+        "close",
+        "complex",
+        "copy",
+        "delete",
+        "imag",
+        "len",
+        "make",
+        "max",
+        "min",
+        "new",
+        "panic",
+        "print",
+        "println",
+        "real",
+        "recover",
+        "ctx",
+        "err",
+    ]
 )
 
 TS_RESERVED = frozenset(
-    """break case catch class const continue debugger default delete do else enum export extends
-    false finally for function if import in instanceof new null return super switch this throw true
-    try typeof var void while with as implements interface let package private protected public
-    static yield any boolean constructor declare get module require number set string symbol type
-    from of async await undefined arguments eval object never unknown""".split()
+    [
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "continue",
+        "debugger",
+        "default",
+        "delete",
+        "do",
+        "else",
+        "enum",
+        "export",
+        "extends",
+        "false",
+        "finally",
+        "for",
+        "function",
+        "if",
+        "import",
+        "in",
+        "instanceof",
+        "new",
+        "null",
+        "return",
+        "super",
+        "switch",
+        "this",
+        "throw",
+        "true",
+        "try",
+        "typeof",
+        "var",
+        "void",
+        "while",
+        "with",
+        "as",
+        "implements",
+        "interface",
+        "let",
+        "package",
+        "private",
+        "protected",
+        "public",
+        "static",
+        "yield",
+        "any",
+        "boolean",
+        "constructor",
+        "declare",
+        "get",
+        "module",
+        "require",
+        "number",
+        "set",
+        "string",
+        "symbol",
+        "type",
+        "from",
+        "of",
+        "async",
+        "await",
+        "undefined",
+        "arguments",
+        "eval",
+        "object",
+        "never",
+        "unknown",
+    ]
 )
 
 # Class names the IDL may not take: builtins or globals in one of the targets.
 RESERVED_CLASS_NAMES = frozenset(
-    """Exception BaseException Error TypeError ValueError KeyError RuntimeError Object String
-    Number Boolean Symbol Date Map Set Array Promise JSON Math Function RegExp Buffer Uint8Array
-    Context Response App Any Optional Protocol Self""".split()
+    [
+        "Exception",
+        "BaseException",
+        "Error",
+        "TypeError",
+        "ValueError",
+        "KeyError",
+        "RuntimeError",
+        "Object",
+        "String",
+        "Number",
+        "Boolean",
+        "Symbol",
+        "Date",
+        "Map",
+        "Set",
+        "Array",
+        "Promise",
+        "JSON",
+        "Math",
+        "Function",
+        "RegExp",
+        "Buffer",
+        "Uint8Array",
+        "Context",
+        "Response",
+        "App",
+        "Any",
+        "Optional",
+        "Protocol",
+        "Self",
+    ]
 )
 
 # Members of the runtime's WebSocket context; a context field may not take these names.
 CONTEXT_MEMBERS = frozenset(
-    """text json send_message send_json_message broadcast get_connection disconnect
-    management_endpoint region app lambda_context as_websocket""".split()
+    [
+        "text",
+        "json",
+        "send_message",
+        "send_json_message",
+        "broadcast",
+        "get_connection",
+        "disconnect",
+        "management_endpoint",
+        "region",
+        "app",
+        "lambda_context",
+        "as_websocket",
+    ]
 )
 
 # Go initialisms (protogen/golint style) rendered in upper case inside exported names.
 GO_INITIALISMS = frozenset(
-    "id ip api url uri http https json html sql ttl uid uuid utf8 aws sdk cpu tcp udp".split()
+    [
+        "id",
+        "ip",
+        "api",
+        "url",
+        "uri",
+        "http",
+        "https",
+        "json",
+        "html",
+        "sql",
+        "ttl",
+        "uid",
+        "uuid",
+        "utf8",
+        "aws",
+        "sdk",
+        "cpu",
+        "tcp",
+        "udp",
+    ]
 )
 
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")

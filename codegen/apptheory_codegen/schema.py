@@ -18,7 +18,7 @@ HTTP_PATH = r"^(/[A-Za-z0-9@_.-]+|/\{[A-Za-z][A-Za-z0-9]*\})+\Z"
 PACKAGE = SNAKE_NAME
 # One line of printable text: no control characters, no Unicode line/paragraph separators, no
 # comment terminators, so a doc can be placed in any language's comment without escaping.
-DOC = "^(?!.*\\*/)(?!.*\"\"\")[^\\x00-\\x1f\\x7f\\u2028\\u2029]{1,200}\\Z"
+DOC = '^(?!.*\\*/)(?!.*""")[^\\x00-\\x1f\\x7f\\u2028\\u2029]{1,200}\\Z'
 PRINTABLE = "^[^\\x00-\\x1f\\x7f\\u2028\\u2029]{0,2048}\\Z"
 
 PATTERN_HELP = {
@@ -232,4 +232,3 @@ IDL_SCHEMA: dict[str, Any] = _obj(
         ),
     },
 )
-

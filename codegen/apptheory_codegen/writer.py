@@ -73,7 +73,7 @@ def _short_diff(old: str, new: str, rel: str, limit: int = 40) -> str:
         )
     )
     if len(lines) > limit:
-        lines = lines[:limit] + [f"... ({len(lines) - limit} more diff lines)\n"]
+        lines = [*lines[:limit], f"... ({len(lines) - limit} more diff lines)\n"]
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
