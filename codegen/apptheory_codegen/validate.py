@@ -142,7 +142,8 @@ def _schema_message(err: jsonschema.ValidationError) -> tuple[Path, str]:
         wanted_text = wanted_text.replace("object", "mapping").replace("array", "list")
         return path, f"expected {wanted_text}, got {_describe_type(err.instance)}"
     if validator == "enum":
-        allowed_values = ", ".join(json.dumps(v) for v in err.schema.get("enum", []))
+        enum = err.schema.get("enum", []) if isinstance(err.schema, dict) else []
+        allowed_values = ", ".join(json.dumps(v) for v in enum)
         return path, f"{json.dumps(err.instance)} is not allowed; allowed: {allowed_values}"
     if validator == "pattern":
         help_text = PATTERN_HELP.get(str(err.validator_value), f"matching {err.validator_value}")
