@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from apptheory._fixtures import FixtureOutcome, canonical_response, run_fixture
 from apptheory_generated.constants import ROUTE_EVENT_TYPES
 from apptheory_generated.fake import FakeManagementClient, RecordedCall
 
@@ -87,14 +88,6 @@ def websocket_event(
         event["body"] = json.dumps(body, separators=(",", ":"))
     return event
 
-
-def __getattr__(name: str) -> Any:
-    # The fixture runner is loaded only when asked for, keeping `import apptheory.testkit` light.
-    if name in ("run_fixture", "FixtureOutcome", "canonical_response"):
-        from apptheory import _fixtures
-
-        return getattr(_fixtures, name)
-    raise AttributeError(name)
 
 
 __all__ = [
