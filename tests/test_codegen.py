@@ -22,7 +22,7 @@ def _tree(directory: Path) -> dict[str, bytes]:
     return {
         p.relative_to(directory).as_posix(): p.read_bytes()
         for p in sorted(directory.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.parts
+        if p.is_file() and not writer.IGNORED_PARTS.intersection(p.parts)
     }
 
 
@@ -49,14 +49,30 @@ def test_golden_output_matches_byte_for_byte(case: str) -> None:
 
 
 @pytest.mark.parametrize("case", GOLDEN_CASES)
-def test_golden_python_passes_mypy_strict(case: str) -> None:
+def test_golden_python_passes_mypy_strict(case: str, tmp_path: Path) -> None:
     out = GOLDEN / case / "generated" / "python"
     packages = [p for p in out.iterdir() if (p / "__init__.py").is_file()]
-    env = {**os.environ, "MYPYPATH": os.pathsep.join([str(out), str(ROOT / "runtime_py"), str(ROOT / "generated" / "python")])}
+    env = {
+        **os.environ,
+        "MYPYPATH": os.pathsep.join([str(out), str(ROOT / "runtime_py"), str(ROOT / "generated" / "python")]),
+    }
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file", str(ROOT / "pyproject.toml"),
-         *map(str, packages)],
-        capture_output=True, text=True, env=env, cwd=out, check=False,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--cache-dir",
+            str(tmp_path / "mypy-cache"),
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            *map(str, packages),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -91,7 +107,10 @@ def test_generate_twice_and_from_another_directory_is_byte_identical(project: Pa
     tree = _tree(project / "generated")
     assert tree == {k: v for k, v in _tree(ROOT / "generated").items() if k in tree}
     again = subprocess.run(
-        [*APPTHEORY, "generate", "--root", str(project)], cwd=tmp_path.parent, capture_output=True, text=True,
+        [*APPTHEORY, "generate", "--root", str(project)],
+        cwd=tmp_path.parent,
+        capture_output=True,
+        text=True,
         check=False,
     )
     assert again.returncode == 0, again.stderr
@@ -119,7 +138,8 @@ def test_check_catches_hand_edit_missing_and_extra_files(project: Path, capsys: 
     assert cli.main(["check", "--root", str(project)]) == 1
     err = capsys.readouterr().err
     assert "changed: generated/python/apptheory_generated/constants.py" in err
-    assert "-MESSAGE_BYTES: Final = 999" in err and "+MESSAGE_BYTES: Final = 131072" in err
+    assert "-MESSAGE_BYTES: Final = 999" in err
+    assert "+MESSAGE_BYTES: Final = 131072" in err
     assert "missing: generated/python/apptheory_generated/fake.py" in err
     assert "extra: generated/python/apptheory_generated/stray.py" in err
     assert "3 generated file(s) out of date" in err
@@ -138,7 +158,8 @@ def test_invalid_idl_writes_nothing(project: Path, capsys: pytest.CaptureFixture
     before = _tree(project / "generated")
     assert cli.main(["generate", "--root", str(project)]) == 2
     err = capsys.readouterr().err
-    assert "idl/apptheory.yaml:" in err and "unknown key 'colour'" in err
+    assert "idl/apptheory.yaml:" in err
+    assert "unknown key 'colour'" in err
     assert _tree(project / "generated") == before
 
 

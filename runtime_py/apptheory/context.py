@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from apptheory import derive
@@ -24,13 +23,18 @@ class ConfigurationError(RuntimeError):
     """The app is missing configuration it needs for a call (e.g. no management endpoint)."""
 
 
-@dataclass(slots=True)
 class BroadcastResult:
     """Outcome of a fan-out: ids sent to, ids that were gone, and ids whose send failed otherwise."""
 
-    sent: list[str] = field(default_factory=list)
-    gone: list[str] = field(default_factory=list)
-    failed: dict[str, ManagementError] = field(default_factory=dict)
+    __slots__ = ("failed", "gone", "sent")
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.gone: list[str] = []
+        self.failed: dict[str, ManagementError] = {}
+
+    def __repr__(self) -> str:
+        return f"BroadcastResult(sent={self.sent!r}, gone={self.gone!r}, failed={sorted(self.failed)!r})"
 
 
 def _as_bytes(data: bytes | bytearray | memoryview | str) -> bytes:

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 ENDPOINT_ENV = "APPTHEORY_WS_MANAGEMENT_ENDPOINT"
-_EXECUTE_API_HOST = re.compile(r"^[A-Za-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
+
+
+def execute_api_region(host: str) -> str:
+    """The region of `{api}.execute-api.{region}.amazonaws.com[.cn]`, or "" for any other host."""
+    labels = host.split(".")
+    if labels[-1] == "cn":
+        labels.pop()
+    if (
+        len(labels) == 5
+        and labels[1] == "execute-api"
+        and labels[3:] == ["amazonaws", "com"]
+        and labels[0].isalnum()
+        and labels[2]
+        and all(c.isalnum() or c == "-" for c in labels[2])
+    ):
+        return labels[2]
+    return ""
 
 
 def region(*, domain_name: str = "", env: Mapping[str, str]) -> str:
     """Region of an execute-api host, else AWS_REGION, else AWS_DEFAULT_REGION, else ""."""
-    match = _EXECUTE_API_HOST.match(domain_name.strip())
-    if match:
-        return match.group(1)
+    host_region = execute_api_region(domain_name.strip())
+    if host_region:
+        return host_region
     return env.get("AWS_REGION", "").strip() or env.get("AWS_DEFAULT_REGION", "").strip()
 
 
@@ -34,7 +49,7 @@ def management_endpoint(
     if not domain:
         return ""
     stage_part = f"/{stage.strip()}" if stage.strip() else ""
-    if _EXECUTE_API_HOST.match(domain):
+    if execute_api_region(domain):
         return f"https://{domain}{stage_part}"
     known_region = region(domain_name=domain, env=env)
     if api_id.strip() and known_region:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -15,13 +13,27 @@ BINARY_CONTENT_TYPE = "application/octet-stream"
 HeaderValues = str | Sequence[str]
 
 
-@dataclass(slots=True)
 class Response:
     """An explicit response: status, headers (one or many values each) and a text or bytes body."""
 
-    status: int = 200
-    body: str | bytes = ""
-    headers: Mapping[str, HeaderValues] = field(default_factory=dict)
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(
+        self, status: int = 200, body: str | bytes = "", headers: Mapping[str, HeaderValues] | None = None
+    ) -> None:
+        self.status = status
+        self.body = body
+        self.headers: Mapping[str, HeaderValues] = headers if headers is not None else {}
+
+    def __repr__(self) -> str:
+        return f"Response(status={self.status!r}, body={self.body!r}, headers={self.headers!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Response):
+            return NotImplemented
+        return (self.status, self.body, dict(self.headers)) == (other.status, other.body, dict(other.headers))
+
+    __hash__ = None  # type: ignore[assignment]
 
     @classmethod
     def json(cls, value: Any, status: int = 200, headers: Mapping[str, HeaderValues] | None = None) -> Response:
@@ -46,6 +58,8 @@ class Response:
                     raise ValueError(f"invalid value for response header {name!r}")
             multi.setdefault(name.lower(), []).extend(items)
         if isinstance(self.body, bytes | bytearray | memoryview):
+            import base64  # only binary responses pay for the import
+
             body, is_base64 = base64.b64encode(bytes(self.body)).decode("ascii"), True
         elif isinstance(self.body, str):
             body, is_base64 = self.body, False
@@ -72,9 +86,7 @@ def from_result(result: object) -> Response:
         return Response.text(result)
     if isinstance(result, bytes | bytearray | memoryview):
         return Response(200, bytes(result), {"content-type": BINARY_CONTENT_TYPE})
-    raise TypeError(
-        f"handler returned {type(result).__name__}; return a Response, dict, list, str, bytes or None"
-    )
+    raise TypeError(f"handler returned {type(result).__name__}; return a Response, dict, list, str, bytes or None")
 
 
 def error_response(code: str, message: str, status: int, request_id: str) -> dict[str, Any]:

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -124,6 +122,9 @@ def _payload(
     if not isinstance(value, str):
         raise EventError(".".join(path), "must be a string")
     if flag and _boolean(event, flag, False, False, False, ()):
+        import base64  # only binary frames pay for the import
+        import binascii
+
         try:
             return base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):

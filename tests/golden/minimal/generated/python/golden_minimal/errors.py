@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import ClassVar, Final
+from typing import ClassVar, Final, NamedTuple
 
 
 class AppErrorCode:
@@ -53,8 +52,7 @@ class AppError(Exception):
         return f"AppError({self.code!r}, {self.message!r}, status={self.status})"
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorMessage:
+class ErrorMessage(NamedTuple):
     """A fixed runtime error: its envelope code and message, identical in every language."""
 
     code: str

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from golden_minimal import constants
 from golden_minimal.errors import management_error
@@ -46,8 +45,7 @@ def _wire_timestamp(data: Mapping[str, Any], path: tuple[str, ...]) -> datetime 
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class ConnectionInfo:
+class ConnectionInfo(NamedTuple):
     """What API Gateway knows about a live connection."""
 
     connected_at: datetime | None
