@@ -180,6 +180,7 @@ class Api:
     """Everything a template may see."""
 
     source: str
+    targets: tuple[str, ...]
     marker_text: str
     py_package: str
     event_types: tuple[EventType, ...]

@@ -1,9 +1,8 @@
-"""Render the IR through jinja2 templates and format the result (black for Python)."""
+"""Load the project (IDL + fixture list) and render every enabled target; nothing touches disk."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -11,32 +10,13 @@ import jsonschema
 
 from apptheory_codegen import ir, loader, validate
 from apptheory_codegen.errors import GenerateError
+from apptheory_codegen.targets import TARGETS
+from apptheory_codegen.targets.base import TEMPLATES_DIR
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 IDL_RELATIVE = "idl/apptheory.yaml"
 FIXTURES_RELATIVE = "contract-tests/fixtures"
 FIXTURE_SCHEMA_RELATIVE = "contract-tests/fixture.schema.json"
 OUT_RELATIVE = "generated"
-BLACK_LINE_LENGTH = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Output:
-    template: str
-    path: str  # relative to the output directory; {pkg} is the Python package
-
-
-PYTHON_OUTPUTS = (
-    Output("python/__init__.py.j2", "python/{pkg}/__init__.py"),
-    Output("python/py.typed.j2", "python/{pkg}/py.typed"),
-    Output("python/constants.py.j2", "python/{pkg}/constants.py"),
-    Output("python/context.py.j2", "python/{pkg}/context.py"),
-    Output("python/errors.py.j2", "python/{pkg}/errors.py"),
-    Output("python/streamer.py.j2", "python/{pkg}/streamer.py"),
-    Output("python/fake.py.j2", "python/{pkg}/fake.py"),
-    Output("python/test_contract_fixtures.py.j2", "python/tests/test_contract_fixtures.py"),
-    Output("python/test_derived_values.py.j2", "python/tests/test_derived_values.py"),
-)
 
 
 def _environment() -> jinja2.Environment:
@@ -100,28 +80,11 @@ def load_api(root: Path, idl_relative: str = IDL_RELATIVE) -> ir.Api:
     return validate.build(doc, idl_relative, load_fixtures(root))
 
 
-def _format_python(source: str, where: str) -> str:
-    import black  # imported here: only generation pays black's import cost
-    from black.mode import TargetVersion
-
-    mode = black.Mode(target_versions={TargetVersion.PY311}, line_length=BLACK_LINE_LENGTH)
-    try:
-        return black.format_str(source, mode=mode)
-    except Exception as err:  # black raises several parse error types
-        raise GenerateError(f"{where}: rendered Python does not parse: {err}") from None
-
-
 def render(api: ir.Api) -> dict[str, str]:
     """Every generated file as {path relative to generated/: content}; nothing touches disk."""
     env = _environment()
     files: dict[str, str] = {}
-    for out in PYTHON_OUTPUTS:
-        path = out.path.format(pkg=api.py_package)
-        try:
-            text = env.get_template(out.template).render(api=api)
-        except jinja2.TemplateError as err:
-            raise GenerateError(f"template {out.template}: {err}") from None
-        if path.endswith(".py"):
-            text = _format_python(text, f"{path} (from template {out.template})")
-        files[path] = text
+    for target in TARGETS:
+        if target.name in api.targets:
+            files.update(target.files(env, api))
     return dict(sorted(files.items()))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Files under generated/ that tools other than the generator create; never drift.
-IGNORED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache", "node_modules", ".ruff_cache"})
+IGNORED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache", "node_modules", ".ruff_cache", "dist"})
 IGNORED_SUFFIXES = (".pyc",)
 
 
