@@ -37,7 +37,7 @@ def _wire_boolean(data: Mapping[str, Any], path: tuple[str, ...]) -> bool:
 def _wire_timestamp(data: Mapping[str, Any], path: tuple[str, ...]) -> datetime | None:
     value = _wire_value(data, path)
     if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return datetime.fromtimestamp(value, tz=UTC)
     if isinstance(value, str) and value:
@@ -115,9 +115,10 @@ class Boto3ManagementClient:
                 endpoint_url=endpoint,
                 region_name=region,
                 config=Config(
+                    # total_max_attempts counts the first try, as the IDL does (botocore's max_attempts does not)
                     retries={
                         "mode": constants.MANAGEMENT_RETRY_MODE,
-                        "max_attempts": constants.MANAGEMENT_MAX_ATTEMPTS,
+                        "total_max_attempts": constants.MANAGEMENT_MAX_ATTEMPTS,
                     }
                 ),
             )
@@ -133,7 +134,8 @@ class Boto3ManagementClient:
         return self._sdk
 
     def _call(self, operation: str, connection_id: str, **params: Any) -> Any:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import ClientError, HTTPClientError
+        from botocore.exceptions import ConnectionError as SdkConnectionError
 
         try:
             return getattr(self._sdk, operation)(**params)
@@ -148,7 +150,10 @@ class Boto3ManagementClient:
                 message=str(error.get("Message") or ""),
                 cause=err,
             ) from err
-        except BotoCoreError as err:
+        except (
+            SdkConnectionError,
+            HTTPClientError,
+        ) as err:  # the network failed; argument errors propagate
             raise management_error(
                 operation,
                 connection_id,
