@@ -81,7 +81,7 @@ def test_keyword_names_are_escaped_in_output() -> None:
     context = (GOLDEN / "keywords" / "generated" / "python" / "golden_keywords" / "context.py").read_text()
     assert "    class_: str\n" in context
     assert "    type_: bool\n" in context
-    assert "self.class_ = _string(" in context
+    assert "self.class_ = (" in context
     # a doc with quotes and a backslash stays inside its docstring
     assert '\\"quotes\\" and a \\\\ backslash' in context
 

@@ -42,7 +42,7 @@ class ContextField:
     required: bool
     trim: bool
     lowercase_keys: bool
-    base64_flag_path_literal: str
+    base64_flag_path: tuple[str, ...]
     events_literal: str
     py_type: str
     py_parse: str

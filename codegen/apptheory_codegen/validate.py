@@ -425,7 +425,7 @@ def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.
             required=bool(f.get("required", False)),
             trim=bool(f.get("trim", False)),
             lowercase_keys=bool(f.get("lowercase_keys", False)),
-            base64_flag_path_literal=_tuple_literal(f["base64_flag"].split(".")) if "base64_flag" in f else "()",
+            base64_flag_path=tuple(f["base64_flag"].split(".")) if "base64_flag" in f else (),
             events_literal=literal(sorted(f["events"])),
             py_type=PY_TYPES[f["type"]][0],
             py_parse=PY_TYPES[f["type"]][1],

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import jinja2
 
-from apptheory_codegen import ir
+from apptheory_codegen import ir, validate
 from apptheory_codegen.errors import GenerateError
 from apptheory_codegen.targets.base import Target, render_template
 
@@ -35,11 +37,98 @@ def format_python(source: str, where: str) -> str:
         raise GenerateError(f"{where}: rendered Python does not parse: {err}") from None
 
 
+@dataclass(frozen=True, slots=True)
+class Container:
+    """A mapping on the way to context fields, fetched once per event (e.g. requestContext.identity)."""
+
+    var: str
+    parent_var: str
+    key_literal: str
+    path_literal: str
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRead:
+    """How the generated parser reads one context field: from which container, with which options."""
+
+    field: ir.ContextField
+    container_var: str
+    key_literal: str
+    path_literal: str
+    expr: str
+    slot: str
+    lazy: bool
+
+
+def _container_var(parts: tuple[str, ...]) -> str:
+    return "event" if not parts else "c_" + "_".join(p.lower() for p in parts)
+
+
+def context_reads(api: ir.Api) -> tuple[tuple[Container, ...], tuple[FieldRead, ...]]:
+    """Containers (parents first) and per-field reads for the straight-line event parser."""
+    parents: set[tuple[str, ...]] = set()
+    for f in api.fields:
+        parents.update(f.path[:depth] for depth in range(1, len(f.path)))
+        if f.base64_flag_path:
+            parents.update(f.base64_flag_path[:depth] for depth in range(1, len(f.base64_flag_path)))
+    containers = tuple(
+        Container(
+            var=_container_var(parts),
+            parent_var=_container_var(parts[:-1]),
+            key_literal=validate.literal(parts[-1]),
+            path_literal=validate.literal(".".join(parts)),
+        )
+        for parts in sorted(parents, key=lambda p: (len(p), p))
+    )
+    reads = tuple(
+        FieldRead(
+            field=f,
+            container_var=_container_var(f.path[:-1]),
+            key_literal=validate.literal(f.path[-1]),
+            path_literal=validate.literal(f.path_text),
+            expr=_read_expr(f),
+            slot=f"_{f.name.idl}_ms" if f.kind == "timestamp" else f.name.py,
+            lazy=f.kind == "timestamp",
+        )
+        for f in api.fields
+    )
+    return containers, reads
+
+
+def _read_expr(f: ir.ContextField) -> str:
+    """The expression that reads one field; optional strings get an inline fast path (the hot case)."""
+    value = f"{_container_var(f.path[:-1])}.get({validate.literal(f.path[-1])})"
+    reader = "_epoch_ms" if f.kind == "timestamp" else f.py_parse  # timestamps: validated now, converted on read
+    call = f"{reader}({{}}, {validate.literal(f.path_text)}{_extra_args(f)})"
+    if f.kind == "string" and not f.required:
+        fast = "v.strip()" if f.trim else "v"
+        return f"{fast} if type(v := {value}) is str else {call.format('v')}"
+    return call.format(value)
+
+
+def _extra_args(f: ir.ContextField) -> str:
+    """Arguments after (value, path) for the field's reader in context.py.j2."""
+    if f.kind == "string":
+        return f", {f.required}, {f.trim}"
+    if f.kind in ("string_map", "multi_map"):
+        return f", {f.lowercase_keys}"
+    if f.kind == "bytes":
+        if not f.base64_flag_path:
+            return ", False"
+        flag = f.base64_flag_path
+        return (
+            f", _boolean({_container_var(flag[:-1])}.get({validate.literal(flag[-1])}), "
+            f"{validate.literal('.'.join(flag))})"
+        )
+    return ""
+
+
 def files(env: jinja2.Environment, api: ir.Api) -> dict[str, str]:
     out: dict[str, str] = {}
+    containers, reads = context_reads(api)
     for template, pattern in OUTPUTS:
         path = pattern.format(pkg=api.py_package)
-        text = render_template(env, template, api=api)
+        text = render_template(env, template, api=api, containers=containers, reads=reads)
         if path.endswith(".py"):
             text = format_python(text, f"{path} (from template {template})")
         out[path] = text

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
 JsonValue: TypeAlias = Any
 """Any JSON value: None, bool, int, float, str, list or dict."""
 
-_MISSING: Final = object()
+_EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
 
 
 class EventError(ValueError):
@@ -24,147 +25,107 @@ class EventError(ValueError):
         self.message_name = message_name
 
 
-def _lookup(event: Mapping[str, Any], path: tuple[str, ...]) -> Any:
-    node: Any = event
-    for depth, key in enumerate(path):
-        if node is None:
-            return _MISSING
-        if not isinstance(node, Mapping):
-            raise EventError(".".join(path[:depth]), "must be a mapping")
-        node = node.get(key, _MISSING)
-        if node is _MISSING:
-            return _MISSING
-    return _MISSING if node is None else node
+# Each reader gets the raw value (None when absent) and the event path for its error message.
+# `type(x) is T` first: exact built-in types are the common case and the cheapest check.
 
 
-def _string(
-    event: Mapping[str, Any],
-    path: tuple[str, ...],
-    required: bool,
-    trim: bool,
-    lowercase_keys: bool,
-    flag: tuple[str, ...],
-) -> str:
-    value = _lookup(event, path)
-    if value is _MISSING:
-        value = ""
-    elif not isinstance(value, str):
-        raise EventError(".".join(path), "must be a string")
+def _container(value: Any, path: str) -> Mapping[str, Any]:
+    if type(value) is dict or isinstance(value, Mapping):
+        return value
+    if value is None:
+        return _EMPTY
+    raise EventError(path, "must be a mapping")
+
+
+def _string(value: Any, path: str, required: bool, trim: bool) -> str:
+    if type(value) is not str:
+        if value is None:
+            value = ""
+        elif isinstance(value, str):
+            value = str(value)
+        else:
+            raise EventError(path, "must be a string")
     if trim:
         value = value.strip()
     if required and not value:
-        raise EventError(".".join(path), "must not be empty")
+        raise EventError(path, "must not be empty")
     return str(value)
 
 
-def _integer(
-    event: Mapping[str, Any],
-    path: tuple[str, ...],
-    required: bool,
-    trim: bool,
-    lowercase_keys: bool,
-    flag: tuple[str, ...],
-) -> int:
-    value = _lookup(event, path)
-    if value is _MISSING:
+def _integer(value: Any, path: str) -> int:
+    if type(value) is int:
+        return value
+    if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise EventError(".".join(path), "must be an integer")
-    return value
+    raise EventError(path, "must be an integer")
 
 
-def _boolean(
-    event: Mapping[str, Any],
-    path: tuple[str, ...],
-    required: bool,
-    trim: bool,
-    lowercase_keys: bool,
-    flag: tuple[str, ...],
-) -> bool:
-    value = _lookup(event, path)
-    if value is _MISSING:
+def _boolean(value: Any, path: str) -> bool:
+    if value is None:
         return False
-    if not isinstance(value, bool):
-        raise EventError(".".join(path), "must be a boolean")
+    if type(value) is not bool:
+        raise EventError(path, "must be a boolean")
     return value
 
 
-def _timestamp(
-    event: Mapping[str, Any],
-    path: tuple[str, ...],
-    required: bool,
-    trim: bool,
-    lowercase_keys: bool,
-    flag: tuple[str, ...],
-) -> datetime | None:
-    value = _lookup(event, path)
-    if value is _MISSING:
+# Epoch milliseconds of year 1 through 9999: what a datetime can hold, on every platform.
+_MIN_MS: Final = -62135596800000
+_MAX_MS: Final = 253402300799999
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _epoch_ms(value: Any, path: str) -> int | float | None:
+    if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise EventError(".".join(path), "must be epoch milliseconds")
-    try:
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        raise EventError(".".join(path), "must be epoch milliseconds") from None
+    if (
+        type(value) not in (int, float)
+        or not math.isfinite(value)
+        or not _MIN_MS <= value <= _MAX_MS
+    ):
+        raise EventError(path, "must be epoch milliseconds")
+    return value  # type: ignore[no-any-return]
 
 
-def _payload(
-    event: Mapping[str, Any],
-    path: tuple[str, ...],
-    required: bool,
-    trim: bool,
-    lowercase_keys: bool,
-    flag: tuple[str, ...],
-) -> bytes:
-    value = _lookup(event, path)
-    if value is _MISSING:
+def _timestamp(value: int | float | None) -> datetime | None:
+    return None if value is None else _EPOCH + timedelta(milliseconds=value)
+
+
+def _payload(value: Any, path: str, is_base64: bool) -> bytes:
+    if value is None:
         return b""
-    if not isinstance(value, str):
-        raise EventError(".".join(path), "must be a string")
-    if flag and _boolean(event, flag, False, False, False, ()):
-        import base64  # only binary frames pay for the import
-        import binascii
+    if type(value) is not str:
+        raise EventError(path, "must be a string")
+    if not is_base64:
+        return value.encode("utf-8", "surrogatepass")
+    import base64  # only binary frames pay for these imports
+    import re
 
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise EventError(".".join(path), "", message_name="invalid_base64") from None
-    return value.encode("utf-8", "surrogatepass")
+    # Canonical base64 only (padding exactly as needed), the same rule in every language.
+    if (
+        re.fullmatch(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?", value)
+        is None
+    ):
+        raise EventError(path, "", message_name="invalid_base64")
+    return base64.b64decode(value)
 
 
-def _string_map(
-    event: Mapping[str, Any],
-    path: tuple[str, ...],
-    required: bool,
-    trim: bool,
-    lowercase_keys: bool,
-    flag: tuple[str, ...],
-) -> dict[str, str]:
-    value = _lookup(event, path)
-    if value is _MISSING:
+def _string_map(value: Any, path: str, lowercase_keys: bool) -> dict[str, str]:
+    if value is None:
         return {}
-    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
-        raise EventError(".".join(path), "must be a mapping of strings")
+    if not isinstance(value, Mapping) or not all(type(v) is str for v in value.values()):
+        raise EventError(path, "must be a mapping of strings")
     if lowercase_keys:
         return {str(k).lower(): v for k, v in value.items()}
-    return {str(k): v for k, v in value.items()}
+    return dict(value)
 
 
-def _multi_map(
-    event: Mapping[str, Any],
-    path: tuple[str, ...],
-    required: bool,
-    trim: bool,
-    lowercase_keys: bool,
-    flag: tuple[str, ...],
-) -> dict[str, list[str]]:
-    value = _lookup(event, path)
-    if value is _MISSING:
+def _multi_map(value: Any, path: str, lowercase_keys: bool) -> dict[str, list[str]]:
+    if value is None:
         return {}
     if not isinstance(value, Mapping) or not all(
-        isinstance(v, list) and all(isinstance(item, str) for item in v) for v in value.values()
+        type(v) is list and all(type(item) is str for item in v) for v in value.values()
     ):
-        raise EventError(".".join(path), "must be a mapping of string lists")
+        raise EventError(path, "must be a mapping of string lists")
     result: dict[str, list[str]] = {}
     for k, v in value.items():
         key = str(k).lower() if lowercase_keys else str(k)
@@ -172,16 +133,8 @@ def _multi_map(
     return result
 
 
-def _json_value(
-    event: Mapping[str, Any],
-    path: tuple[str, ...],
-    required: bool,
-    trim: bool,
-    lowercase_keys: bool,
-    flag: tuple[str, ...],
-) -> JsonValue:
-    value = _lookup(event, path)
-    return None if value is _MISSING else value
+def _json_value(value: Any, path: str) -> JsonValue:
+    return value
 
 
 FIELD_EVENTS: Final[Mapping[str, frozenset[str]]] = {
@@ -223,8 +176,8 @@ class WebSocketFields:
         "request_id",
         "api_id",
         "message_id",
-        "connected_at",
-        "request_time",
+        "_connected_at_ms",
+        "_request_time_ms",
         "source_ip",
         "user_agent",
         "headers",
@@ -255,10 +208,20 @@ class WebSocketFields:
     """API Gateway API id. (event path: requestContext.apiId)"""
     message_id: str
     """Id of the frame, on MESSAGE events. (event path: requestContext.messageId)"""
-    connected_at: datetime | None
-    """When the connection was opened (epoch milliseconds in the event). (event path: requestContext.connectedAt)"""
-    request_time: datetime | None
-    """When API Gateway received this request (epoch milliseconds in the event). (event path: requestContext.requestTimeEpoch)"""
+    _connected_at_ms: int | float | None
+
+    @property
+    def connected_at(self) -> datetime | None:
+        """When the connection was opened (epoch milliseconds in the event). (event path: requestContext.connectedAt)"""
+        return _timestamp(self._connected_at_ms)
+
+    _request_time_ms: int | float | None
+
+    @property
+    def request_time(self) -> datetime | None:
+        """When API Gateway received this request (epoch milliseconds in the event). (event path: requestContext.requestTimeEpoch)"""
+        return _timestamp(self._request_time_ms)
+
     source_ip: str
     """Client IP address as API Gateway saw it. (event path: requestContext.identity.sourceIp)"""
     user_agent: str
@@ -286,43 +249,85 @@ class WebSocketFields:
 
     def _load_event(self, event: Mapping[str, Any]) -> None:
         """Set every field from a raw API Gateway event; raises EventError naming the bad path."""
+        c_requestcontext = _container(event.get("requestContext"), "requestContext")
+        c_requestcontext_identity = _container(
+            c_requestcontext.get("identity"), "requestContext.identity"
+        )
         self.connection_id = _string(
-            event, ("requestContext", "connectionId"), True, True, False, ()
+            c_requestcontext.get("connectionId"), "requestContext.connectionId", True, True
         )
-        self.route_key = _string(event, ("requestContext", "routeKey"), True, True, False, ())
-        self.event_type = _string(event, ("requestContext", "eventType"), False, True, False, ())
-        self.domain_name = _string(event, ("requestContext", "domainName"), False, True, False, ())
-        self.stage = _string(event, ("requestContext", "stage"), False, True, False, ())
-        self.request_id = _string(event, ("requestContext", "requestId"), False, True, False, ())
-        self.api_id = _string(event, ("requestContext", "apiId"), False, True, False, ())
-        self.message_id = _string(event, ("requestContext", "messageId"), False, True, False, ())
-        self.connected_at = _timestamp(
-            event, ("requestContext", "connectedAt"), False, False, False, ()
+        self.route_key = _string(
+            c_requestcontext.get("routeKey"), "requestContext.routeKey", True, True
         )
-        self.request_time = _timestamp(
-            event, ("requestContext", "requestTimeEpoch"), False, False, False, ()
+        self.event_type = (
+            v.strip()
+            if type(v := c_requestcontext.get("eventType")) is str
+            else _string(v, "requestContext.eventType", False, True)
         )
-        self.source_ip = _string(
-            event, ("requestContext", "identity", "sourceIp"), False, True, False, ()
+        self.domain_name = (
+            v.strip()
+            if type(v := c_requestcontext.get("domainName")) is str
+            else _string(v, "requestContext.domainName", False, True)
         )
-        self.user_agent = _string(
-            event, ("requestContext", "identity", "userAgent"), False, False, False, ()
+        self.stage = (
+            v.strip()
+            if type(v := c_requestcontext.get("stage")) is str
+            else _string(v, "requestContext.stage", False, True)
         )
-        self.headers = _string_map(event, ("headers",), False, False, True, ())
-        self.multi_value_headers = _multi_map(event, ("multiValueHeaders",), False, False, True, ())
-        self.query = _string_map(event, ("queryStringParameters",), False, False, False, ())
+        self.request_id = (
+            v.strip()
+            if type(v := c_requestcontext.get("requestId")) is str
+            else _string(v, "requestContext.requestId", False, True)
+        )
+        self.api_id = (
+            v.strip()
+            if type(v := c_requestcontext.get("apiId")) is str
+            else _string(v, "requestContext.apiId", False, True)
+        )
+        self.message_id = (
+            v.strip()
+            if type(v := c_requestcontext.get("messageId")) is str
+            else _string(v, "requestContext.messageId", False, True)
+        )
+        self._connected_at_ms = _epoch_ms(
+            c_requestcontext.get("connectedAt"), "requestContext.connectedAt"
+        )
+        self._request_time_ms = _epoch_ms(
+            c_requestcontext.get("requestTimeEpoch"), "requestContext.requestTimeEpoch"
+        )
+        self.source_ip = (
+            v.strip()
+            if type(v := c_requestcontext_identity.get("sourceIp")) is str
+            else _string(v, "requestContext.identity.sourceIp", False, True)
+        )
+        self.user_agent = (
+            v
+            if type(v := c_requestcontext_identity.get("userAgent")) is str
+            else _string(v, "requestContext.identity.userAgent", False, False)
+        )
+        self.headers = _string_map(event.get("headers"), "headers", True)
+        self.multi_value_headers = _multi_map(
+            event.get("multiValueHeaders"), "multiValueHeaders", True
+        )
+        self.query = _string_map(event.get("queryStringParameters"), "queryStringParameters", False)
         self.multi_value_query = _multi_map(
-            event, ("multiValueQueryStringParameters",), False, False, False, ()
+            event.get("multiValueQueryStringParameters"), "multiValueQueryStringParameters", False
         )
         self.authorizer = _json_value(
-            event, ("requestContext", "authorizer"), False, False, False, ()
+            c_requestcontext.get("authorizer"), "requestContext.authorizer"
         )
-        self.path = _string(event, ("path",), False, True, False, ())
-        self.body = _payload(event, ("body",), False, False, False, ("isBase64Encoded",))
-        self.is_base64 = _boolean(event, ("isBase64Encoded",), False, False, False, ())
+        self.path = (
+            v.strip() if type(v := event.get("path")) is str else _string(v, "path", False, True)
+        )
+        self.body = _payload(
+            event.get("body"), "body", _boolean(event.get("isBase64Encoded"), "isBase64Encoded")
+        )
+        self.is_base64 = _boolean(event.get("isBase64Encoded"), "isBase64Encoded")
         self.disconnect_status_code = _integer(
-            event, ("requestContext", "disconnectStatusCode"), False, False, False, ()
+            c_requestcontext.get("disconnectStatusCode"), "requestContext.disconnectStatusCode"
         )
-        self.disconnect_reason = _string(
-            event, ("requestContext", "disconnectReason"), False, False, False, ()
+        self.disconnect_reason = (
+            v
+            if type(v := c_requestcontext.get("disconnectReason")) is str
+            else _string(v, "requestContext.disconnectReason", False, False)
         )

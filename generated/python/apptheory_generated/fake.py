@@ -22,6 +22,11 @@ ConnectionState = Literal["connecting", "connected", "gone"]
 OPERATIONS = ("post_to_connection", "get_connection", "delete_connection")
 
 
+def _check_state(state: str) -> None:
+    if state not in ("connecting", "connected", "gone"):
+        raise ValueError(f"state must be connecting, connected or gone, got {state!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class RecordedCall:
     """One call the code under test made; `data` only for calls that carry a payload."""
@@ -137,8 +142,7 @@ class FakeManagementClient:
         user_agent: str = "",
     ) -> None:
         """Register a connection (connected unless told otherwise)."""
-        if state not in ("connecting", "connected", "gone"):
-            raise ValueError(f"state must be connecting, connected or gone, got {state!r}")
+        _check_state(state)
         now = datetime.now(UTC)
         with self._state.lock:
             self._state.connections[connection_id] = _Connection(
@@ -151,6 +155,7 @@ class FakeManagementClient:
 
     def set_state(self, connection_id: str, state: ConnectionState) -> None:
         """Move a known connection to another state (e.g. connected after $connect succeeded)."""
+        _check_state(state)
         with self._state.lock:
             if connection_id not in self._state.connections:
                 raise KeyError(f"unknown connection {connection_id!r}")
@@ -158,8 +163,9 @@ class FakeManagementClient:
 
     def state_of(self, connection_id: str) -> ConnectionState | None:
         """The connection's state, or None when the fake never heard of it."""
-        conn = self._state.connections.get(connection_id)
-        return conn.state if conn is not None else None
+        with self._state.lock:
+            conn = self._state.connections.get(connection_id)
+            return conn.state if conn is not None else None
 
     def fail(
         self,
