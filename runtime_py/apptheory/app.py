@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, overload
 
+from apptheory import derive
 from apptheory.context import Context, WebSocketContext
-from apptheory.response import error_response, from_result
+from apptheory.response import error_response, proxy_for
 from apptheory_generated.context import EventError
 from apptheory_generated.errors import APP_ERROR_STATUS, AppError, Messages
 from apptheory_generated.streamer import ManagementClient
@@ -26,11 +28,11 @@ class UnknownEventError(ValueError):
 
 def is_websocket_event(event: object) -> bool:
     """A WebSocket event has a string requestContext.connectionId and a requestContext.routeKey."""
-    if not isinstance(event, Mapping):
+    if type(event) is not dict and not isinstance(event, Mapping):
         return False
     request_context = event.get("requestContext")
     return (
-        isinstance(request_context, Mapping)
+        (type(request_context) is dict or isinstance(request_context, Mapping))
         and isinstance(request_context.get("connectionId"), str)
         and "routeKey" in request_context
     )
@@ -53,7 +55,8 @@ class App:
         management_endpoint: str | None = None,
         default_handler: Handler | None = None,
     ) -> None:
-        self._websocket_support = websocket_support
+        # A default handler, like a route, only makes sense for WebSocket events: it turns support on.
+        self._websocket_support = websocket_support or default_handler is not None
         self._client_factory = websocket_client_factory or _default_client_factory
         self.management_endpoint = management_endpoint
         self._default_handler = default_handler
@@ -61,6 +64,7 @@ class App:
         self._middleware: list[Middleware] = []
         self._chains: dict[Handler, Handler] = {}
         self._clients: dict[tuple[str, str | None], ManagementClient] = {}
+        self._endpoints: dict[tuple[str, ...], tuple[str, str]] = {}
         self._clients_lock = threading.Lock()
 
     # ---- registration ---------------------------------------------------------------------
@@ -97,6 +101,8 @@ class App:
     def set_default_handler(self, handler: Handler | None) -> None:
         """Handler for route keys with no exact registration (tried before `$default`)."""
         self._default_handler = handler
+        if handler is not None:
+            self._websocket_support = True
         self._chains.clear()
 
     @property
@@ -116,6 +122,33 @@ class App:
                     client = self._client_factory(endpoint, region)
                     self._clients[key] = client
         return client
+
+    def resolve_endpoint(self, domain_name: str, stage: str, api_id: str, path: str) -> tuple[str, str]:
+        """(management endpoint, region) for an event's fields, memoized per distinct input."""
+        env = os.environ
+        key = (
+            domain_name,
+            stage,
+            api_id,
+            path,
+            env.get(derive.ENDPOINT_ENV, ""),
+            env.get("AWS_REGION", ""),
+            env.get("AWS_DEFAULT_REGION", ""),
+        )
+        resolved = self._endpoints.get(key)
+        if resolved is None:
+            endpoint = derive.management_endpoint(
+                override=self.management_endpoint or "",
+                domain_name=domain_name,
+                stage=stage,
+                api_id=api_id,
+                path=path,
+                env=env,
+            )
+            resolved = (endpoint, derive.region(domain_name=domain_name, env=env))
+            if len(self._endpoints) < 1024:  # bounded: a warm container sees few distinct APIs
+                self._endpoints[key] = resolved
+        return resolved
 
     # ---- dispatch -------------------------------------------------------------------------
 
@@ -154,7 +187,8 @@ class App:
         try:
             if handler is None:
                 raise Messages.ROUTE_NOT_FOUND.error()
-            return from_result(self._chain(handler)(ctx)).to_proxy()
+            chain = handler if not self._middleware else self._chain(handler)
+            return proxy_for(chain(ctx))
         except AppError as err:
             return _app_error_response(err, request_id)
         except Exception as err:

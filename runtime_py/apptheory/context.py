@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from apptheory import derive
 from apptheory_generated import constants
 from apptheory_generated.context import JsonValue, WebSocketFields
 from apptheory_generated.errors import GoneError, ManagementError, Messages
@@ -38,6 +36,8 @@ class BroadcastResult:
 
 
 def _as_bytes(data: bytes | bytearray | memoryview | str) -> bytes:
+    if type(data) is bytes:
+        return data
     if isinstance(data, str):
         return data.encode("utf-8")
     if isinstance(data, bytes | bytearray | memoryview):
@@ -49,35 +49,41 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# One shared codec each: json.dumps/json.loads with options build a new encoder/decoder per call.
+_JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+
 def encode_json(value: Any) -> bytes:
     """Compact, key-sorted UTF-8 JSON: the bytes every language sends for the same value."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return _JSON_ENCODER.encode(value).encode("utf-8")
 
 
 class WebSocketContext(WebSocketFields):
     """The WebSocket view of a request: typed event fields, body helpers and management calls."""
 
-    __slots__ = ("_app", "management_endpoint", "region")
-
-    management_endpoint: str
-    """URL of the management API for this connection ("" when it cannot be known)."""
-    region: str
-    """AWS region of the API ("" when unknown)."""
+    __slots__ = ("_app", "_endpoint")
 
     def __init__(self, app: App, event: Mapping[str, Any], request_id: str) -> None:
         self._load_event(event)
         self._app = app
         self.request_id = request_id
-        env = os.environ
-        self.region = derive.region(domain_name=self.domain_name, env=env)
-        self.management_endpoint = derive.management_endpoint(
-            override=app.management_endpoint or "",
-            domain_name=self.domain_name,
-            stage=self.stage,
-            api_id=self.api_id,
-            path=self.path,
-            env=env,
-        )
+        self._endpoint: tuple[str, str] | None = None
+
+    def _resolve(self) -> tuple[str, str]:
+        if self._endpoint is None:
+            self._endpoint = self._app.resolve_endpoint(self.domain_name, self.stage, self.api_id, self.path)
+        return self._endpoint
+
+    @property
+    def management_endpoint(self) -> str:
+        """URL of the management API for this connection ("" when it cannot be known)."""
+        return self._resolve()[0]
+
+    @property
+    def region(self) -> str:
+        """AWS region of the API ("" when unknown)."""
+        return self._resolve()[1]
 
     # ---- body ------------------------------------------------------------------------------
 
@@ -92,19 +98,23 @@ class WebSocketContext(WebSocketFields):
         """The body parsed as JSON (no content-type needed); invalid JSON answers 400 app.bad_request."""
         try:
             # Strict JSON as in Go and TS: UTF-8 only, no NaN/Infinity, deep nesting is a 400 not a 500.
-            return json.loads(self.body.decode("utf-8"), parse_constant=_reject_constant)
+            text = self.body.decode("utf-8")
+            if text.startswith("\ufeff"):
+                raise ValueError("byte order mark")
+            return _JSON_DECODER.decode(text)
         except (ValueError, UnicodeDecodeError, RecursionError):
             raise Messages.INVALID_JSON.error() from None
 
     # ---- management API --------------------------------------------------------------------
 
     def _client(self) -> ManagementClient:
-        if not self.management_endpoint:
+        endpoint, region = self._resolve()
+        if not endpoint:
             raise ConfigurationError(
                 "no management endpoint: the event has no domainName; pass App(management_endpoint=...) "
-                f"or set {derive.ENDPOINT_ENV}"
+                "or set APPTHEORY_WS_MANAGEMENT_ENDPOINT"
             )
-        return self._app.management_client(self.management_endpoint, self.region or None)
+        return self._app.management_client(endpoint, region or None)
 
     def send_message(self, data: bytes | str, connection_id: str | None = None) -> None:
         """Send bytes (or UTF-8 text) to a connection, the caller by default."""

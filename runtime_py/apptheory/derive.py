@@ -9,16 +9,18 @@ ENDPOINT_ENV = "APPTHEORY_WS_MANAGEMENT_ENDPOINT"
 
 def execute_api_region(host: str) -> str:
     """The region of `{api}.execute-api.{region}.amazonaws.com[.cn]`, or "" for any other host."""
+    if ".execute-api." not in host:
+        return ""
     labels = host.split(".")
     if labels[-1] == "cn":
         labels.pop()
     if (
         len(labels) == 5
         and labels[1] == "execute-api"
-        and labels[3:] == ["amazonaws", "com"]
+        and labels[3] == "amazonaws"
+        and labels[4] == "com"
         and labels[0].isalnum()
-        and labels[2]
-        and all(c.isalnum() or c == "-" for c in labels[2])
+        and labels[2].replace("-", "").isalnum()
     ):
         return labels[2]
     return ""

@@ -12,6 +12,8 @@ BINARY_CONTENT_TYPE = "application/octet-stream"
 
 HeaderValues = str | Sequence[str]
 
+_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
 
 class Response:
     """An explicit response: status, headers (one or many values each) and a text or bytes body."""
@@ -37,7 +39,7 @@ class Response:
 
     @classmethod
     def json(cls, value: Any, status: int = 200, headers: Mapping[str, HeaderValues] | None = None) -> Response:
-        body = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        body = _JSON_ENCODER.encode(value)
         return cls(status, body, {"content-type": JSON_CONTENT_TYPE, **(headers or {})})
 
     @classmethod
@@ -87,6 +89,19 @@ def from_result(result: object) -> Response:
     if isinstance(result, bytes | bytearray | memoryview):
         return Response(200, bytes(result), {"content-type": BINARY_CONTENT_TYPE})
     raise TypeError(f"handler returned {type(result).__name__}; return a Response, dict, list, str, bytes or None")
+
+
+def proxy_for(result: object) -> dict[str, Any]:
+    """The proxy response for a handler's result; JSON results (the common case) take a direct path."""
+    if type(result) is dict or type(result) is list:
+        return {
+            "statusCode": 200,
+            "headers": {"content-type": JSON_CONTENT_TYPE},
+            "multiValueHeaders": {"content-type": [JSON_CONTENT_TYPE]},
+            "body": _JSON_ENCODER.encode(result),
+            "isBase64Encoded": False,
+        }
+    return from_result(result).to_proxy()
 
 
 def error_response(code: str, message: str, status: int, request_id: str) -> dict[str, Any]:

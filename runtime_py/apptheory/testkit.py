@@ -89,7 +89,6 @@ def websocket_event(
     return event
 
 
-
 __all__ = [
     "FakeManagementClient",
     "FixtureOutcome",
