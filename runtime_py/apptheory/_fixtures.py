@@ -25,6 +25,7 @@ from typing import Any, Final
 from apptheory.app import App, Handler, Middleware
 from apptheory.context import BroadcastResult, Context, WebSocketContext
 from apptheory.response import Response, from_result
+from apptheory_generated.context import FIELD_ATTRIBUTES
 from apptheory_generated.errors import AppError, ManagementError
 from apptheory_generated.fake import FakeManagementClient, RecordedCall
 from apptheory_generated.streamer import ConnectionInfo
@@ -39,33 +40,11 @@ FAKE_ENDPOINT: Final = "https://fake.invalid"
 PLACEHOLDER: Final = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\}")
 """The placeholder shape; a string that is exactly this must name a known placeholder."""
 
-WS_FIELDS: Final = frozenset(
-    {
-        "connection_id",
-        "route_key",
-        "event_type",
-        "domain_name",
-        "stage",
-        "request_id",
-        "api_id",
-        "message_id",
-        "connected_at",
-        "request_time",
-        "source_ip",
-        "user_agent",
-        "headers",
-        "multi_value_headers",
-        "query",
-        "multi_value_query",
-        "authorizer",
-        "path",
-        "is_base64",
-        "disconnect_status_code",
-        "disconnect_reason",
-        "management_endpoint",
-        "region",
-    }
-)
+# {ws.<field>} placeholders: every IDL context field except the raw body (see body.*), plus derived values.
+WS_FIELDS: Final = {name: attr for name, attr in FIELD_ATTRIBUTES.items() if name != "body"} | {
+    "management_endpoint": "management_endpoint",
+    "region": "region",
+}
 BODY_FIELDS: Final = frozenset({"text", "json", "base64", "length", "sha256"})
 CONNECTION_FIELDS: Final = frozenset({"connected_at", "last_active_at", "source_ip", "user_agent"})
 BROADCAST_FIELDS: Final = frozenset({"sent", "gone", "failed"})
@@ -418,7 +397,7 @@ def _substitute(value: Any, ws: WebSocketContext, state: _HandlerState) -> Any:
 def _resolve(namespace: str, name: str, ws: WebSocketContext, state: _HandlerState) -> Any:
     label = f"{{{namespace}.{name}}}"
     if namespace == "ws" and name in WS_FIELDS:
-        return _render(getattr(ws, name))
+        return _render(getattr(ws, WS_FIELDS[name]))
     if namespace == "body" and name in BODY_FIELDS:
         if name == "text":
             return ws.text()

@@ -163,6 +163,32 @@ FIELD_EVENTS: Final[Mapping[str, frozenset[str]]] = {
 }
 """Which event types carry each field (others leave it at its zero value)."""
 
+FIELD_ATTRIBUTES: Final[Mapping[str, str]] = {
+    "connection_id": "connection_id",
+    "route_key": "route_key",
+    "event_type": "event_type",
+    "domain_name": "domain_name",
+    "stage": "stage",
+    "request_id": "request_id",
+    "api_id": "api_id",
+    "message_id": "message_id",
+    "connected_at": "connected_at",
+    "request_time": "request_time",
+    "source_ip": "source_ip",
+    "user_agent": "user_agent",
+    "headers": "headers",
+    "multi_value_headers": "multi_value_headers",
+    "query": "query",
+    "multi_value_query": "multi_value_query",
+    "authorizer": "authorizer",
+    "path": "path",
+    "body": "body",
+    "is_base64": "is_base64",
+    "disconnect_status_code": "disconnect_status_code",
+    "disconnect_reason": "disconnect_reason",
+}
+"""Python attribute of each IDL context field (IDL names that are keywords get a trailing underscore)."""
+
 
 class WebSocketFields:
     """Typed view of one API Gateway WebSocket event."""

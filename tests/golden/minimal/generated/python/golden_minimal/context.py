@@ -151,6 +151,20 @@ FIELD_EVENTS: Final[Mapping[str, frozenset[str]]] = {
 }
 """Which event types carry each field (others leave it at its zero value)."""
 
+FIELD_ATTRIBUTES: Final[Mapping[str, str]] = {
+    "connection_id": "connection_id",
+    "route_key": "route_key",
+    "event_type": "event_type",
+    "domain_name": "domain_name",
+    "stage": "stage",
+    "request_id": "request_id",
+    "api_id": "api_id",
+    "path": "path",
+    "body": "body",
+    "is_base64": "is_base64",
+}
+"""Python attribute of each IDL context field (IDL names that are keywords get a trailing underscore)."""
+
 
 class WebSocketFields:
     """Minimal context for the golden test."""
