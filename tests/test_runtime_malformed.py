@@ -216,6 +216,11 @@ CASES: dict[str, tuple[str, Callable[[dict[str, Any]], None], str | None]] = {
         rc("connectedAt", 10**40),
         invalid("requestContext.connectedAt", "must be epoch milliseconds"),
     ),
+    "connectedAt-int-beyond-float": (
+        "disconnect",
+        rc("connectedAt", 10**400),
+        invalid("requestContext.connectedAt", "must be epoch milliseconds"),
+    ),
     "connectedAt-nan": (
         "message-default",
         rc("connectedAt", float("nan")),
