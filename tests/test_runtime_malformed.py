@@ -290,6 +290,11 @@ CASES: dict[str, tuple[str, Callable[[dict[str, Any]], None], str | None]] = {
         rc("disconnectStatusCode", 1001.0),
         invalid("requestContext.disconnectStatusCode", "must be an integer"),
     ),
+    "disconnectStatusCode-beyond-int64": (
+        "disconnect",
+        rc("disconnectStatusCode", 2**63),
+        invalid("requestContext.disconnectStatusCode", "must be an integer"),
+    ),
     "disconnectStatusCode-bool": (
         "disconnect",
         rc("disconnectStatusCode", True),

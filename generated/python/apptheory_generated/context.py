@@ -52,7 +52,7 @@ def _string(value: Any, path: str, required: bool, trim: bool) -> str:
 
 
 def _integer(value: Any, path: str) -> int:
-    if type(value) is int:
+    if type(value) is int and -(2**63) <= value < 2**63:  # int64, as Go and TypeScript can hold it
         return value
     if value is None:
         return 0
