@@ -203,3 +203,7 @@ class Api:
     streamer: Streamer
     fixtures: tuple[Fixture, ...]
     fixtures_dir_literal: str
+    ts_package: str = ""
+    """npm package name of the TypeScript target ("" when the IDL has no ts target)."""
+    go_module: str = ""
+    """Go module path of the Go target ("" when the IDL has no go target)."""

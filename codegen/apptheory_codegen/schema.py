@@ -16,6 +16,10 @@ ROUTE_KEY = r"^\$?[A-Za-z][A-Za-z0-9_.:-]{0,127}\Z"
 HTTP_PATH = r"^(/[A-Za-z0-9@_.-]+|/\{[A-Za-z][A-Za-z0-9]*\})+\Z"
 # The same pattern as SNAKE_NAME, so it shares SNAKE_NAME's help text below.
 PACKAGE = SNAKE_NAME
+# An npm package name, optionally scoped (lower case, as npm requires for new packages).
+NPM_PACKAGE = r"^(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*\Z"
+# A Go module path (domain-like first element, then path elements); safe in go.mod and import strings.
+GO_MODULE = r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(/[A-Za-z0-9][A-Za-z0-9._~-]*)*\Z"
 # One line of printable text: no control characters, no Unicode line/paragraph separators, no
 # comment terminators, so a doc can be placed in any language's comment without escaping.
 DOC = '^(?!.*\\*/)(?!.*""")[^\\x00-\\x1f\\x7f\\u2028\\u2029]{1,200}\\Z'
@@ -32,6 +36,8 @@ PATTERN_HELP = {
     HTTP_PATH: "an HTTP path like '/@connections/{connectionId}'",
     DOC: "one line of printable text (1-200 characters; no control characters, line separators, '*/' or '\"\"\"')",
     PRINTABLE: "printable text without control characters",
+    NPM_PACKAGE: "an npm package name like '@apptheory/websocket' (lower case, optional @scope/)",
+    GO_MODULE: "a Go module path like 'github.com/org/repo/generated/go'",
 }
 
 FIELD_TYPES = ["string", "int", "bool", "bytes", "timestamp", "string_map", "multi_map", "json"]
@@ -115,7 +121,14 @@ IDL_SCHEMA: dict[str, Any] = _obj(
     ["version", "targets", "event_types", "context", "derived", "routes", "limits", "errors", "streamer"],
     {
         "version": {"type": "integer", "enum": [1]},
-        "targets": _obj(["python"], {"python": _obj(["package"], {"package": _name(PACKAGE)})}),
+        "targets": _obj(
+            ["python"],
+            {
+                "python": _obj(["package"], {"package": _name(PACKAGE)}),
+                "ts": _obj(["package"], {"package": _name(NPM_PACKAGE)}),
+                "go": _obj(["module"], {"module": _name(GO_MODULE)}),
+            },
+        ),
         "event_types": _list(_obj(["name", "doc"], {"name": _EVENT_TYPE, "doc": _DOC})),
         "context": _obj(["doc", "fields"], {"doc": _DOC, "fields": _list(_CONTEXT_FIELD)}),
         "derived": _list(

@@ -615,6 +615,8 @@ def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.
         ),
         fixtures=fixtures,
         fixtures_dir_literal=literal("../../../contract-tests/fixtures"),
+        ts_package=doc["targets"].get("ts", {}).get("package", ""),
+        go_module=doc["targets"].get("go", {}).get("module", ""),
     )
 
 

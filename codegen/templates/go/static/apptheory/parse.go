@@ -1,0 +1,254 @@
+package apptheory
+
+import (
+	"encoding/base64"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/theory-cloud/apptheory/generated/go/internal/pytext"
+)
+
+// EventError says which field of the event was malformed; the runtime answers it with Message
+// (400 "invalid event: <path> <problem>", or "invalid base64" for a body that is not base64).
+type EventError struct {
+	Path    string
+	Problem string
+	Message ErrorMessage
+}
+
+func (e *EventError) Error() string {
+	if e.Problem == "" {
+		return e.Path
+	}
+	return e.Path + " " + e.Problem
+}
+
+// AppError is the error the runtime answers with: the message, detailed with the path and problem.
+func (e *EventError) AppError() *AppError {
+	if e.Problem == "" {
+		return e.Message.Error("")
+	}
+	return e.Message.Error(e.Error())
+}
+
+func invalidEvent(path, problem string) *EventError {
+	return &EventError{Path: path, Problem: problem, Message: MessageInvalidEvent}
+}
+
+// The readers below get the raw value (null when absent) and the event path for the error
+// message; the wording is the same in every language.
+
+func container(value jsonValue, path string) (*jsonObject, *EventError) {
+	switch value.kind {
+	case jsonObjectKind:
+		return value.obj, nil
+	case jsonNull:
+		return emptyObject, nil
+	}
+	return nil, invalidEvent(path, "must be a mapping")
+}
+
+func parseString(value jsonValue, path string, required, trim bool) (string, *EventError) {
+	if value.kind != jsonString && value.kind != jsonNull {
+		return "", invalidEvent(path, "must be a string")
+	}
+	s := value.s
+	if trim {
+		s = pytext.Strip(s)
+	}
+	if required && s == "" {
+		return "", invalidEvent(path, "must not be empty")
+	}
+	return s, nil
+}
+
+func parseInt(value jsonValue, path string) (int, *EventError) {
+	if value.kind == jsonNull {
+		return 0, nil
+	}
+	if value.isInteger() {
+		if i, err := strconv.Atoi(value.s); err == nil {
+			return i, nil
+		}
+	}
+	return 0, invalidEvent(path, "must be an integer")
+}
+
+func parseBool(value jsonValue, path string) (bool, *EventError) {
+	switch value.kind {
+	case jsonNull:
+		return false, nil
+	case jsonBool:
+		return value.b, nil
+	}
+	return false, invalidEvent(path, "must be a boolean")
+}
+
+// Epoch milliseconds of year 1 through 9999: what every runtime's time type can hold.
+const (
+	minEpochMillis = -62135596800000
+	maxEpochMillis = 253402300799999
+)
+
+func parseTimestamp(value jsonValue, path string) (time.Time, *EventError) {
+	if value.kind == jsonNull {
+		return time.Time{}, nil
+	}
+	if value.kind != jsonNumberKind {
+		return time.Time{}, invalidEvent(path, "must be epoch milliseconds")
+	}
+	if value.isInteger() {
+		ms, err := strconv.ParseInt(value.s, 10, 64)
+		if err != nil || ms < minEpochMillis || ms > maxEpochMillis {
+			return time.Time{}, invalidEvent(path, "must be epoch milliseconds")
+		}
+		return time.UnixMilli(ms).UTC(), nil
+	}
+	ms, err := strconv.ParseFloat(value.s, 64)
+	if err != nil || math.IsInf(ms, 0) || math.IsNaN(ms) || ms < minEpochMillis || ms > maxEpochMillis {
+		return time.Time{}, invalidEvent(path, "must be epoch milliseconds")
+	}
+	return time.UnixMicro(millisToMicros(ms)).UTC(), nil
+}
+
+// millisToMicros rounds fractional milliseconds to microseconds exactly as Python's
+// timedelta(milliseconds=ms) does: whole and fractional parts apart, the leftover rounded half to even.
+func millisToMicros(ms float64) int64 {
+	whole, frac := math.Modf(ms)
+	us := int64(whole) * 1000
+	sub, left := math.Modf(frac * 1000)
+	us += int64(sub)
+	rounded := math.Round(left)
+	if math.Abs(rounded-left) == 0.5 {
+		odd := float64(us & 1)
+		rounded = 2*math.Round((left+odd)*0.5) - odd
+	}
+	return us + int64(rounded)
+}
+
+func parsePayload(value jsonValue, path string) ([]byte, *EventError) {
+	switch value.kind {
+	case jsonNull:
+		return nil, nil
+	case jsonString:
+		return []byte(value.s), nil
+	}
+	return nil, invalidEvent(path, "must be a string")
+}
+
+// parsePayloadFlagged reads a body whose flag (read first, as in every runtime) says it is base64.
+func parsePayloadFlagged(value jsonValue, path string, flag jsonValue, flagPath string) ([]byte, *EventError) {
+	isBase64, err := parseBool(flag, flagPath)
+	if err != nil {
+		return nil, err
+	}
+	if !isBase64 {
+		return parsePayload(value, path)
+	}
+	switch value.kind {
+	case jsonNull:
+		return nil, nil
+	case jsonString:
+	default:
+		return nil, invalidEvent(path, "must be a string")
+	}
+	data, ok := decodeCanonicalBase64(value.s)
+	if !ok {
+		return nil, &EventError{Path: path, Message: MessageInvalidBase64}
+	}
+	return data, nil
+}
+
+// decodeCanonicalBase64 accepts standard base64 with exactly the padding needed and nothing else
+// (no whitespace, no line breaks, no URL alphabet), the same rule in every language.
+func decodeCanonicalBase64(s string) ([]byte, bool) {
+	if len(s)%4 != 0 {
+		return nil, false
+	}
+	pad := 0
+	if strings.HasSuffix(s, "==") {
+		pad = 2
+	} else if strings.HasSuffix(s, "=") {
+		pad = 1
+	}
+	for i := 0; i < len(s)-pad; i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/') {
+			return nil, false
+		}
+	}
+	if len(s) == pad && pad > 0 {
+		return nil, false
+	}
+	data, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, false
+	}
+	return data, true
+}
+
+func parseStringMap(value jsonValue, path string, lowercaseKeys bool) (map[string]string, *EventError) {
+	if value.kind == jsonNull {
+		return nil, nil
+	}
+	if value.kind != jsonObjectKind {
+		return nil, invalidEvent(path, "must be a mapping of strings")
+	}
+	members := value.obj.members
+	for _, m := range members {
+		if m.value.kind != jsonString {
+			return nil, invalidEvent(path, "must be a mapping of strings")
+		}
+	}
+	out := make(map[string]string, len(members))
+	for _, m := range members {
+		key := m.key
+		if lowercaseKeys {
+			key = pytext.Lower(key)
+		}
+		out[key] = m.value.s
+	}
+	return out, nil
+}
+
+func parseMultiMap(value jsonValue, path string, lowercaseKeys bool) (map[string][]string, *EventError) {
+	if value.kind == jsonNull {
+		return nil, nil
+	}
+	if value.kind != jsonObjectKind {
+		return nil, invalidEvent(path, "must be a mapping of string lists")
+	}
+	members := value.obj.members
+	for _, m := range members {
+		if m.value.kind != jsonArray {
+			return nil, invalidEvent(path, "must be a mapping of string lists")
+		}
+		for _, item := range m.value.arr {
+			if item.kind != jsonString {
+				return nil, invalidEvent(path, "must be a mapping of string lists")
+			}
+		}
+	}
+	out := make(map[string][]string, len(members))
+	for _, m := range members {
+		key := m.key
+		if lowercaseKeys {
+			key = pytext.Lower(key)
+		}
+		values := out[key]
+		if values == nil {
+			values = make([]string, 0, len(m.value.arr))
+		}
+		for _, item := range m.value.arr {
+			values = append(values, item.s)
+		}
+		out[key] = values
+	}
+	return out, nil
+}
+
+func parseJSONValue(value jsonValue, path string) (any, *EventError) {
+	return plainJSON(value), nil
+}

@@ -1,0 +1,224 @@
+/** Handler contexts: the general Context and its WebSocket view. */
+
+import type { EventRecord, JsonValue } from "./event.js";
+import * as constants from "./generated/constants.js";
+import { GoneError, ManagementError, Messages } from "./generated/errors.js";
+import { WebSocketFields } from "./generated/fields.js";
+import { checkPayloadSize, type ConnectionInfo, type ManagementClient } from "./generated/streamer.js";
+import { encodeCanonicalJson } from "./json.js";
+import { decodeUtf8, encodeUtf8 } from "./text.js";
+
+/** Fan-out width of broadcast() unless told otherwise. */
+export const DEFAULT_BROADCAST_CONCURRENCY = 8;
+
+/** The Lambda context fields the runtime reads (the real context object has them). */
+export interface LambdaContext {
+  readonly awsRequestId?: string;
+}
+
+/** What the WebSocket context needs from its app (implemented by App). */
+export interface ContextHost {
+  resolveEndpoint(domainName: string, stage: string, apiId: string, path: string): readonly [string, string];
+  managementClient(endpoint: string, region: string | undefined): ManagementClient;
+}
+
+/** The app is missing configuration it needs for a call (e.g. no management endpoint). */
+export class ConfigurationError extends Error {
+  override readonly name: string = "ConfigurationError";
+}
+
+/** Outcome of a fan-out: ids sent to, ids that were gone, and ids whose send failed otherwise. */
+export class BroadcastResult {
+  readonly sent: string[] = [];
+  readonly gone: string[] = [];
+  readonly failed: Map<string, ManagementError> = new Map();
+}
+
+/** Options of broadcast(). */
+export interface BroadcastOptions {
+  readonly maxConcurrency?: number;
+}
+
+function asBytes(data: Uint8Array | string): Uint8Array {
+  if (typeof data === "string") return encodeUtf8(data);
+  if (data instanceof Uint8Array) return data;
+  throw new TypeError(`data must be a Uint8Array or a string, got ${typeof data}`);
+}
+
+/** Compact, key-sorted UTF-8 JSON: the bytes every language sends for the same value. */
+export function encodeJson(value: unknown): Uint8Array {
+  return Buffer.from(encodeCanonicalJson(value), "utf8");
+}
+
+/** The WebSocket view of a request: typed event fields, body helpers and management calls. */
+export class WebSocketContext extends WebSocketFields {
+  readonly #host: ContextHost;
+  readonly #rawText: string | undefined;
+  #endpoint: readonly [string, string] | undefined;
+
+  constructor(host: ContextHost, event: EventRecord, requestId: string) {
+    super(event);
+    // The request id is resolved by the app (event, then Lambda context, then generated).
+    (this as { requestId: string }).requestId = requestId;
+    this.#host = host;
+    // A text frame's body is this string; text() and json() need not decode its bytes again.
+    this.#rawText = this.isBase64 || typeof event["body"] !== "string" ? undefined : event["body"];
+  }
+
+  #resolve(): readonly [string, string] {
+    this.#endpoint ??= this.#host.resolveEndpoint(this.domainName, this.stage, this.apiId, this.path);
+    return this.#endpoint;
+  }
+
+  /** URL of the management API for this connection ("" when it cannot be known). */
+  get managementEndpoint(): string {
+    return this.#resolve()[0];
+  }
+
+  /** AWS region of the API ("" when unknown). */
+  get region(): string {
+    return this.#resolve()[1];
+  }
+
+  // ---- body ------------------------------------------------------------------------------
+
+  /** The body as UTF-8 text; a body that is not UTF-8 answers 400 app.bad_request. */
+  text(): string {
+    const raw = this.#rawText;
+    if (raw !== undefined && raw.isWellFormed()) return raw;
+    const text = decodeUtf8(this.body);
+    if (text === undefined) throw Messages.INVALID_UTF8.error();
+    return text;
+  }
+
+  /** The body parsed as JSON (no content-type needed); invalid JSON answers 400 app.bad_request. */
+  json(): JsonValue {
+    const raw = this.#rawText;
+    const text = raw !== undefined && raw.isWellFormed() ? raw : decodeUtf8(this.body);
+    if (text === undefined) throw Messages.INVALID_JSON.error();
+    try {
+      return JSON.parse(text) as JsonValue;
+    } catch {
+      throw Messages.INVALID_JSON.error();
+    }
+  }
+
+  // ---- management API --------------------------------------------------------------------
+
+  #client(): ManagementClient {
+    const [endpoint, region] = this.#resolve();
+    if (!endpoint) {
+      throw new ConfigurationError(
+        "no management endpoint: the event has no domainName; pass createApp({ managementEndpoint }) " +
+          "or set APPTHEORY_WS_MANAGEMENT_ENDPOINT",
+      );
+    }
+    return this.#host.managementClient(endpoint, region || undefined);
+  }
+
+  /** Send bytes (or UTF-8 text) to a connection, the caller by default. */
+  async sendMessage(data: Uint8Array | string, connectionId?: string): Promise<void> {
+    const target = connectionId || this.connectionId;
+    const payload = asBytes(data);
+    checkPayloadSize("post_to_connection", target, payload, constants.MESSAGE_BYTES);
+    return this.#client().postToConnection(target, payload);
+  }
+
+  /** Send a value as compact, key-sorted UTF-8 JSON. */
+  async sendJSONMessage(value: unknown, connectionId?: string): Promise<void> {
+    return this.sendMessage(encodeJson(value), connectionId);
+  }
+
+  /** Describe a connection, the caller by default. */
+  async getConnection(connectionId?: string): Promise<ConnectionInfo> {
+    return this.#client().getConnection(connectionId || this.connectionId);
+  }
+
+  /** Close a connection, the caller by default. */
+  async disconnect(connectionId?: string): Promise<void> {
+    return this.#client().deleteConnection(connectionId || this.connectionId);
+  }
+
+  /** Send one payload to many connections with bounded concurrency; one bad target never fails the rest. */
+  async broadcast(
+    connectionIds: Iterable<string>,
+    data: Uint8Array | string,
+    options: BroadcastOptions = {},
+  ): Promise<BroadcastResult> {
+    const maxConcurrency = options.maxConcurrency ?? DEFAULT_BROADCAST_CONCURRENCY;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
+      throw new RangeError("maxConcurrency must be an integer of at least 1");
+    }
+    const targets = [...new Set(connectionIds)];
+    const payload = asBytes(data);
+    const result = new BroadcastResult();
+    const first = targets[0];
+    if (first === undefined) return result;
+    checkPayloadSize("post_to_connection", first, payload, constants.MESSAGE_BYTES);
+    const client = this.#client();
+    const outcomes: (ManagementError | null)[] = new Array<ManagementError | null>(targets.length).fill(null);
+    const unexpected: { index: number; error: unknown }[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < targets.length) {
+        const index = next++;
+        try {
+          await client.postToConnection(targets[index] as string, payload);
+        } catch (err) {
+          if (err instanceof ManagementError) outcomes[index] = err;
+          else unexpected.push({ index, error: err });
+        }
+      }
+    };
+    const workers = Math.min(maxConcurrency, targets.length);
+    await Promise.all(Array.from({ length: workers }, worker));
+    if (unexpected.length > 0) {
+      unexpected.sort((a, b) => a.index - b.index);
+      throw (unexpected[0] as { error: unknown }).error;
+    }
+    targets.forEach((target, index) => {
+      const error = outcomes[index];
+      if (error === null || error === undefined) result.sent.push(target);
+      else if (error instanceof GoneError) result.gone.push(target);
+      else result.failed.set(target, error);
+    });
+    return result;
+  }
+}
+
+/** What every handler receives; `asWebSocket()` gives the WebSocket view (as in Lift). */
+export class Context {
+  readonly event: EventRecord;
+  readonly lambdaContext: LambdaContext | undefined;
+  readonly requestId: string;
+  readonly #webSocket: WebSocketContext | undefined;
+  readonly #values = new Map<string, unknown>();
+
+  constructor(
+    event: EventRecord,
+    lambdaContext: LambdaContext | undefined,
+    requestId: string,
+    webSocket: WebSocketContext | undefined,
+  ) {
+    this.event = event;
+    this.lambdaContext = lambdaContext;
+    this.requestId = requestId;
+    this.#webSocket = webSocket;
+  }
+
+  /** The WebSocket context; throws TypeError when the request is not a WebSocket event. */
+  asWebSocket(): WebSocketContext {
+    if (this.#webSocket === undefined) throw new TypeError("this request is not a WebSocket event");
+    return this.#webSocket;
+  }
+
+  /** Store a value for later middleware or the handler. */
+  set(key: string, value: unknown): void {
+    this.#values.set(key, value);
+  }
+
+  /** A value stored with set(), or `fallback`. */
+  get(key: string, fallback?: unknown): unknown {
+    return this.#values.has(key) ? this.#values.get(key) : fallback;
+  }
+}

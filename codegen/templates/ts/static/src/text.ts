@@ -1,0 +1,121 @@
+/**
+ * Byte and text helpers with Python's exact semantics, so every language agrees on the same input:
+ * strict base64, UTF-8 encoding that keeps lone surrogates (Python's "surrogatepass"), strict UTF-8
+ * decoding, and str.strip()'s idea of whitespace.
+ */
+
+// Python's str.isspace() set; JS's \s lacks \x1c-\x1f and \x85 and adds \ufeff.
+const PY_SPACE = "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const PY_STRIP = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
+const PY_SPACE_EDGE = new RegExp(`^[${PY_SPACE}]|[${PY_SPACE}]$`);
+
+/** Python's str.strip(): removes leading and trailing Unicode whitespace as Python defines it. */
+export function pyStrip(value: string): string {
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(value.length - 1);
+  // Both ends printable ASCII (the common case): nothing to strip, no regex needed.
+  if (first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f) return value;
+  return PY_SPACE_EDGE.test(value) ? value.replace(PY_STRIP, "") : value;
+}
+
+/** Python's str.strip(chars) for one character, e.g. stripChar(path, "/"). */
+export function stripChar(value: string, char: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && value[start] === char) start++;
+  while (end > start && value[end - 1] === char) end--;
+  return value.slice(start, end);
+}
+
+/** Python's str.rstrip(char) for one character. */
+export function rstripChar(value: string, char: string): string {
+  let end = value.length;
+  while (end > 0 && value[end - 1] === char) end--;
+  return value.slice(0, end);
+}
+
+const BASE64 = /^([A-Za-z0-9+/]*)(={0,2})$/;
+
+/**
+ * Decode base64 exactly as Python's base64.b64decode(text, validate=True) (binascii strict mode):
+ * only the standard alphabet, no leading "=", and a partial last quad padded exactly. Returns undefined
+ * when invalid (Node's Buffer.from(text, "base64") would silently accept all of these mistakes).
+ */
+export function decodeBase64Strict(text: string): Uint8Array | undefined {
+  const match = BASE64.exec(text);
+  if (match === null) return undefined;
+  const data = match[1] ?? "";
+  const pads = (match[2] ?? "").length;
+  const rest = data.length % 4;
+  // Strict mode: "=" may not lead, and must complete a partial quad exactly; after a full quad it is ignored.
+  const valid =
+    (rest === 0 && (pads === 0 || data.length > 0)) || (rest === 2 && pads === 2) || (rest === 3 && pads === 1);
+  if (!valid) return undefined;
+  return Buffer.from(data, "base64");
+}
+
+/** Standard padded base64 of some bytes. */
+export function encodeBase64(data: Uint8Array): string {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
+}
+
+/** UTF-8 bytes of a string; lone surrogates are kept as 3-byte sequences (Python's "surrogatepass"). */
+export function encodeUtf8(text: string): Uint8Array {
+  if (text.isWellFormed()) return Buffer.from(text, "utf8");
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    let code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+        i++;
+      }
+    }
+    if (code < 0x80) {
+      out.push(code);
+    } else if (code < 0x800) {
+      out.push(0xc0 | (code >> 6), 0x80 | (code & 0x3f));
+    } else if (code < 0x10000) {
+      out.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
+    } else {
+      out.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 0x3f), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+// fatal: invalid UTF-8 (surrogates included) throws; ignoreBOM: a leading U+FEFF is kept, as Python does.
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Strict UTF-8 decoding; undefined when the bytes are not valid UTF-8. */
+export function decodeUtf8(data: Uint8Array): string | undefined {
+  try {
+    return UTF8.decode(data);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Compare strings by Unicode code point (Python's order), not by UTF-16 code unit (JS's). */
+export function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      // Surrogates (astral code points) sort after every BMP code unit above them.
+      if (x >= 0xd800 && y >= 0xd800) {
+        return fixup(x) - fixup(y);
+      }
+      return x - y;
+    }
+  }
+  return a.length - b.length;
+}
+
+function fixup(unit: number): number {
+  if (unit >= 0xe000) return unit - 0x800;
+  if (unit >= 0xd800) return unit + 0x2000;
+  return unit;
+}

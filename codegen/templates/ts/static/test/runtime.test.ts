@@ -1,0 +1,443 @@
+/** Runtime behaviour beyond the shared fixtures: registration, results, logging, sends, broadcast bounds. */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  AppError,
+  ConfigurationError,
+  GoneError,
+  MESSAGE_BYTES,
+  PayloadTooLargeError,
+  Response,
+  UnknownEventError,
+  createApp,
+  type ConnectionInfo,
+  type ManagementClient,
+} from "../src/index.js";
+import { encodeCanonicalJson, encodeNumber } from "../src/json.js";
+import { FakeManagementClient, lambdaContext, webSocketEvent } from "../src/testkit.js";
+import { compareCodePoints, decodeBase64Strict, encodeUtf8, pyStrip } from "../src/text.js";
+
+const fake = (): FakeManagementClient => new FakeManagementClient("https://fake.invalid", { connections: ["conn-1"] });
+
+test("registering a route key twice fails at registration", () => {
+  const app = createApp();
+  app.webSocket("$default", () => null);
+  assert.throws(() => app.webSocket("$default", () => null), /already registered/);
+  assert.throws(() => app.webSocket("  ", () => null), TypeError);
+});
+
+test("registering a route or a default handler turns WebSocket support on", async () => {
+  const event = webSocketEvent("$default", { body: "x" });
+  await assert.rejects(createApp().handle(event), UnknownEventError);
+  assert.equal(createApp().webSocket("x", () => null).webSocketSupport, true);
+  assert.equal(createApp({ defaultHandler: () => null }).webSocketSupport, true);
+});
+
+test("an event that is not a WebSocket event is rejected with UnknownEventError", async () => {
+  const app = createApp({ webSocketSupport: true });
+  for (const event of [
+    null,
+    1,
+    "x",
+    [],
+    {},
+    { requestContext: { routeKey: "$default" } },
+    { requestContext: { connectionId: 1, routeKey: "x" } },
+  ]) {
+    await assert.rejects(app.handle(event), UnknownEventError);
+  }
+});
+
+test("handler results: object, array, string, bytes, nothing, Response; others are a 500", async () => {
+  const cases: [unknown, number, string, string, boolean][] = [
+    [{ a: 1 }, 200, "application/json; charset=utf-8", '{"a":1}', false],
+    [[1, "two"], 200, "application/json; charset=utf-8", '[1,"two"]', false],
+    ["pong", 200, "text/plain; charset=utf-8", "pong", false],
+    [Uint8Array.from([0, 1, 255]), 200, "application/octet-stream", "AAH/", true],
+    [undefined, 200, "", "", false],
+    [new Response(201, "made", { "X-A": ["1", "2"] }), 201, "", "made", false],
+    [42, 500, "application/json; charset=utf-8", "", false],
+    [new Date(0), 500, "application/json; charset=utf-8", "", false],
+    [{ nan: Number.NaN }, 500, "application/json; charset=utf-8", "", false],
+    [new Response(99), 500, "application/json; charset=utf-8", "", false],
+    [new Response(200, "", { "bad name": "x" }), 500, "application/json; charset=utf-8", "", false],
+  ];
+  for (const [result, status, contentType, body, isBase64] of cases) {
+    const logged: string[] = [];
+    const app = createApp({ logger: (line) => logged.push(line) });
+    app.webSocket("$default", async () => result);
+    const response = await app.handle(webSocketEvent("$default", { body: "x" }));
+    assert.equal(response.statusCode, status, String(result));
+    assert.equal(response.headers["content-type"] ?? "", contentType);
+    if (status === 500) {
+      assert.equal(logged.length, 1);
+    } else {
+      assert.equal(response.body, body);
+      assert.equal(response.isBase64Encoded, isBase64);
+    }
+  }
+});
+
+test("multi-value headers: names lower-cased, the last value in headers", async () => {
+  const app = createApp();
+  app.webSocket("$default", () => new Response(200, "ok", { "X-A": ["1", "2"], "x-b": "3" }));
+  const response = await app.handle(webSocketEvent("$default", { body: "x" }));
+  assert.deepEqual(response.multiValueHeaders, { "x-a": ["1", "2"], "x-b": ["3"] });
+  assert.deepEqual(response.headers, { "x-a": "2", "x-b": "3" });
+});
+
+test("an unhandled error is logged once as one JSON line, without bodies, headers or the message", async () => {
+  const secret = "my secret diary entry 7d1f";
+  const auth = "Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.sig-zq9";
+  const logged: string[] = [];
+  const app = createApp({ logger: (line) => logged.push(line) });
+  app.webSocket("$connect", (ctx) => {
+    const ws = ctx.asWebSocket();
+    throw new TypeError(`failed for ${ws.text()} ${String(ws.headers["authorization"])}`);
+  });
+  const event = webSocketEvent("$connect", {
+    requestId: "req-9",
+    connectionId: "c-9",
+    headers: { Authorization: auth },
+  });
+  event["body"] = secret;
+  const response = await app.handle(event, lambdaContext());
+  assert.equal(response.statusCode, 500);
+  assert.deepEqual(JSON.parse(response.body), {
+    error: { code: "app.internal", message: "internal error", request_id: "req-9" },
+  });
+  assert.equal(logged.length, 1);
+  const line = logged[0] as string;
+  assert.ok(!line.includes("\n"));
+  assert.deepEqual(JSON.parse(line), {
+    connection_id: "c-9",
+    error_type: "TypeError",
+    level: "error",
+    message: "unhandled error in WebSocket handler",
+    request_id: "req-9",
+    route_key: "$connect",
+  });
+  for (const s of [secret, auth, "c2VjcmV0"]) {
+    assert.ok(!line.includes(s) && !response.body.includes(s));
+  }
+});
+
+test("AppError: known codes take their status, unknown codes need one", () => {
+  assert.equal(new AppError("app.conflict", "x").status, 409);
+  assert.throws(() => new AppError("app.nope", "x"), /unknown app error code/);
+  assert.equal(new AppError("app.nope", "x", { status: 418 }).status, 418);
+  assert.throws(() => new AppError("app.nope", "x", { status: 200 }), RangeError);
+});
+
+test("request id: event, then the Lambda context, then a generated one", async () => {
+  const app = createApp();
+  app.webSocket("$default", (ctx) => ({ id: ctx.asWebSocket().requestId }));
+  const event = webSocketEvent("$default", { requestId: "  from-event  " });
+  assert.equal(JSON.parse((await app.handle(event, lambdaContext("lam"))).body).id, "from-event");
+  delete (event["requestContext"] as Record<string, unknown>)["requestId"];
+  assert.equal(JSON.parse((await app.handle(event, lambdaContext("lam"))).body).id, "lam");
+  assert.match(JSON.parse((await app.handle(event)).body).id, /^[0-9a-f]{32}$/);
+});
+
+test("middleware: first registered is outermost; it runs for every route", async () => {
+  const order: string[] = [];
+  const app = createApp();
+  app.use((next) => async (ctx) => {
+    order.push("outer-in");
+    const result = await next(ctx);
+    order.push("outer-out");
+    return result;
+  });
+  app.use((next) => (ctx) => {
+    order.push("inner");
+    return next(ctx);
+  });
+  app.webSocket("$default", () => {
+    order.push("handler");
+    return null;
+  });
+  await app.handle(webSocketEvent("$default", { body: "x" }));
+  assert.deepEqual(order, ["outer-in", "inner", "handler", "outer-out"]);
+});
+
+test("one management client per endpoint, created lazily and reused", async () => {
+  const shared = fake();
+  const created: string[] = [];
+  const app = createApp({
+    webSocketClientFactory: (endpoint, region) => {
+      created.push(`${endpoint} ${String(region)}`);
+      return shared.forEndpoint(endpoint);
+    },
+  });
+  app.webSocket("$default", async (ctx) => ctx.asWebSocket().sendMessage("hi"));
+  app.webSocket("quiet", () => null);
+  await app.handle(webSocketEvent("quiet"));
+  assert.deepEqual(created, []);
+  for (let i = 0; i < 3; i++) await app.handle(webSocketEvent("$default", { body: "x" }));
+  assert.deepEqual(created, ["https://abc123defg.execute-api.us-east-1.amazonaws.com/dev us-east-1"]);
+  assert.equal(shared.calls.length, 3);
+});
+
+test("sendJSONMessage sends compact JSON with keys sorted by code point at every depth", async () => {
+  const shared = fake();
+  const app = createApp({ webSocketClientFactory: shared.clientFactory });
+  app.webSocket("$default", async (ctx) => {
+    await ctx.asWebSocket().sendJSONMessage({
+      b: 1,
+      "10": 2,
+      "9": 3,
+      "\uffff": 4,
+      "\u{1f600}": 5,
+      a: [{ y: 1, x: 0.1 }, 1e-5, 1e16, 2.5e-7, 123.456, -0],
+    });
+  });
+  await app.handle(webSocketEvent("$default", { body: "x" }));
+  const [sent] = shared.sentTo("conn-1");
+  assert.equal(
+    Buffer.from(sent as Uint8Array).toString("utf8"),
+    '{"10":2,"9":3,"a":[{"x":0.1,"y":1},1e-05,1e+16,2.5e-07,123.456,0],"b":1,"\uffff":4,"\u{1f600}":5}',
+  );
+});
+
+test("JSON numbers print as Python prints them", () => {
+  const cases: [number, string][] = [
+    [1, "1"],
+    [1.5, "1.5"],
+    [0.1, "0.1"],
+    [1e-5, "1e-05"],
+    [0.0001, "0.0001"],
+    [1e16, "1e+16"],
+    [123456789012345.6, "123456789012345.6"],
+    [1.7976931348623157e308, "1.7976931348623157e+308"],
+    [-2.5e-7, "-2.5e-07"],
+    [5e-324, "5e-324"],
+    [9007199254740993, "9007199254740992"],
+    [9999999999999998, "9999999999999998"],
+    [2 ** 60, "1.152921504606847e+18"],
+  ];
+  for (const [value, text] of cases) assert.equal(encodeNumber(value), text, String(value));
+  assert.throws(() => encodeNumber(Number.POSITIVE_INFINITY), RangeError);
+  assert.throws(() => encodeCanonicalJson({ a: "\ud800" }), TypeError);
+  const cycle: Record<string, unknown> = {};
+  cycle["self"] = cycle;
+  assert.throws(() => encodeCanonicalJson(cycle), /circular/);
+  assert.throws(() => encodeCanonicalJson({ when: new Date(0) }), /Date is not JSON serializable/);
+  assert.equal(encodeCanonicalJson({ gone: undefined, list: [undefined] }), '{"list":[null]}');
+});
+
+test("strict base64 accepts exactly what Python's b64decode(validate=True) accepts", () => {
+  const valid: [string, number[]][] = [
+    ["", []],
+    ["AA==", [0]],
+    ["AAA=", [0, 0]],
+    ["AAAA", [0, 0, 0]],
+    ["AB==", [0]],
+    ["/+8=", [255, 239]],
+    ["AAAA=", [0, 0, 0]],
+    ["AAAA==", [0, 0, 0]],
+  ];
+  for (const [text, bytes] of valid) assert.deepEqual([...(decodeBase64Strict(text) ?? [-1])], bytes, text);
+  for (const text of [
+    "A",
+    "AA",
+    "AAA",
+    "AA=",
+    "A===",
+    "AAAAA",
+    "AA-_",
+    "AA AA",
+    "AA\n==",
+    "AAAA=A",
+    "é",
+    "AAAA===",
+    "=AAA",
+    "=",
+    "==",
+    "AAA==",
+    "AA==".slice(1),
+  ]) {
+    assert.equal(decodeBase64Strict(text), undefined, text);
+  }
+});
+
+test("text helpers follow Python: strip() whitespace, surrogatepass, code point order", () => {
+  assert.equal(pyStrip("\x1c\x85 a \u3000"), "a");
+  assert.equal(pyStrip("\ufeffa"), "\ufeffa");
+  assert.deepEqual([...encodeUtf8("a\ud800")], [0x61, 0xed, 0xa0, 0x80]);
+  assert.deepEqual([...encodeUtf8("\u{1f600}")], [0xf0, 0x9f, 0x98, 0x80]);
+  assert.ok(compareCodePoints("\uffff", "\u{1f600}") < 0);
+  assert.ok(compareCodePoints("a", "ab") < 0);
+});
+
+test("text() and json(): a leading BOM is kept by text() and rejected by json()", async () => {
+  const app = createApp();
+  app.webSocket("$default", (ctx) => {
+    const ws = ctx.asWebSocket();
+    return { text: ws.text(), json: ws.json() };
+  });
+  const ok = await app.handle(webSocketEvent("$default", { body: '{"a":[1,2]}' }));
+  assert.deepEqual(JSON.parse(ok.body), { text: '{"a":[1,2]}', json: { a: [1, 2] } });
+  const bom = await app.handle(webSocketEvent("$default", { body: "\ufeff{}" }));
+  assert.equal(JSON.parse(bom.body).error.message, "invalid json");
+  const lone = await app.handle(webSocketEvent("$default", { body: "\ud800" }));
+  assert.equal(JSON.parse(lone.body).error.message, "invalid utf-8");
+  const jsonOnly = createApp();
+  jsonOnly.webSocket("$default", (ctx) => ({ json: ctx.asWebSocket().json() }));
+  const loneJson = await jsonOnly.handle(webSocketEvent("$default", { body: String.raw`"\ud800"` }));
+  assert.deepEqual(JSON.parse(loneJson.body), { json: "\ud800" });
+  const rawLone = await jsonOnly.handle(webSocketEvent("$default", { body: `"${String.fromCharCode(0xd800)}"` }));
+  assert.equal(JSON.parse(rawLone.body).error.message, "invalid json");
+});
+
+test("sends: oversize fails locally, no endpoint is a configuration error, sends during $connect are gone", async () => {
+  const shared = fake();
+  const app = createApp({ webSocketClientFactory: shared.clientFactory });
+  const errors: unknown[] = [];
+  app.webSocket("$default", async (ctx) => {
+    const ws = ctx.asWebSocket();
+    await ws.sendMessage(new Uint8Array(MESSAGE_BYTES + 1)).catch((err: unknown) => errors.push(err));
+    await ws.sendMessage(new Uint8Array(MESSAGE_BYTES));
+  });
+  await app.handle(webSocketEvent("$default"));
+  assert.ok(errors[0] instanceof PayloadTooLargeError);
+  assert.equal(shared.calls.length, 1);
+
+  const noDomain = webSocketEvent("$default");
+  delete (noDomain["requestContext"] as Record<string, unknown>)["domainName"];
+  const bare = createApp({ webSocketClientFactory: shared.clientFactory });
+  bare.webSocket("$default", (ctx) =>
+    ctx
+      .asWebSocket()
+      .sendMessage("x")
+      .catch((err: unknown) => ({ kind: String((err as Error).name) })),
+  );
+  assert.deepEqual(JSON.parse((await bare.handle(noDomain)).body), { kind: "ConfigurationError" });
+  assert.equal(new ConfigurationError("x").name, "ConfigurationError");
+
+  const connecting = fake();
+  connecting.addConnection("c-new", { state: "connecting" });
+  const guarded = createApp({ webSocketClientFactory: connecting.clientFactory });
+  guarded.webSocket("$connect", (ctx) =>
+    ctx
+      .asWebSocket()
+      .sendMessage("welcome")
+      .catch((err: unknown) => ({ gone: err instanceof GoneError })),
+  );
+  assert.deepEqual(JSON.parse((await guarded.handle(webSocketEvent("$connect", { connectionId: "c-new" }))).body), {
+    gone: true,
+  });
+});
+
+test("broadcast: never more than maxConcurrency sends in flight; results by outcome, in order", async () => {
+  let inFlight = 0;
+  let peak = 0;
+  const delivered: string[] = [];
+  const slow: ManagementClient = {
+    endpoint: "https://slow.invalid",
+    async postToConnection(connectionId: string): Promise<void> {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      inFlight--;
+      if (connectionId.startsWith("gone"))
+        throw new GoneError("gone", {
+          operation: "post_to_connection",
+          connectionId,
+          status: 410,
+          awsCode: "GoneException",
+        });
+      delivered.push(connectionId);
+    },
+    async getConnection(): Promise<ConnectionInfo> {
+      throw new Error("unused");
+    },
+    async deleteConnection(): Promise<void> {},
+  };
+  const app = createApp({ webSocketClientFactory: () => slow });
+  app.webSocket("$default", async (ctx) => {
+    const ids = Array.from({ length: 40 }, (_, i) => (i % 10 === 3 ? `gone-${i}` : `c-${i}`));
+    const result = await ctx.asWebSocket().broadcast([...ids, "c-0"], "tick", { maxConcurrency: 5 });
+    return { sent: result.sent.length, gone: result.gone, failed: [...result.failed.keys()] };
+  });
+  const response = await app.handle(webSocketEvent("$default"));
+  assert.deepEqual(JSON.parse(response.body), {
+    sent: 36,
+    gone: ["gone-3", "gone-13", "gone-23", "gone-33"],
+    failed: [],
+  });
+  assert.equal(peak, 5);
+  assert.equal(delivered.length, 36);
+});
+
+test("the WebSocket context exposes every IDL field", async () => {
+  const app = createApp();
+  app.webSocket("$disconnect", (ctx) => {
+    const ws = ctx.asWebSocket();
+    return {
+      connectionId: ws.connectionId,
+      routeKey: ws.routeKey,
+      eventType: ws.eventType,
+      domainName: ws.domainName,
+      stage: ws.stage,
+      requestId: ws.requestId,
+      apiId: ws.apiId,
+      messageId: ws.messageId,
+      connectedAt: ws.connectedAt?.toISOString(),
+      requestTime: ws.requestTime?.toISOString(),
+      sourceIp: ws.sourceIp,
+      userAgent: ws.userAgent,
+      headers: ws.headers,
+      multiValueHeaders: ws.multiValueHeaders,
+      query: ws.query,
+      multiValueQuery: ws.multiValueQuery,
+      authorizer: ws.authorizer,
+      path: ws.path,
+      body: ws.body.length,
+      isBase64: ws.isBase64,
+      disconnectStatusCode: ws.disconnectStatusCode,
+      disconnectReason: ws.disconnectReason,
+      managementEndpoint: ws.managementEndpoint,
+      region: ws.region,
+    };
+  });
+  const event = webSocketEvent("$disconnect", {
+    connectionId: "c-1",
+    requestId: "r-1",
+    headers: { "X-Up": "A" },
+    authorizer: { sub: "u" },
+    disconnectStatusCode: 1001,
+    disconnectReason: "Going away",
+  });
+  assert.deepEqual(JSON.parse((await app.handle(event)).body), {
+    connectionId: "c-1",
+    routeKey: "$disconnect",
+    eventType: "DISCONNECT",
+    domainName: "abc123defg.execute-api.us-east-1.amazonaws.com",
+    stage: "dev",
+    requestId: "r-1",
+    apiId: "abc123defg",
+    messageId: "",
+    connectedAt: "2026-11-26T06:40:38.012Z",
+    requestTime: "2026-11-26T06:40:38.431Z",
+    sourceIp: "203.0.113.10",
+    userAgent: "apptheory-testkit",
+    headers: { host: "abc123defg.execute-api.us-east-1.amazonaws.com", "user-agent": "apptheory-testkit", "x-up": "A" },
+    multiValueHeaders: {
+      host: ["abc123defg.execute-api.us-east-1.amazonaws.com"],
+      "user-agent": ["apptheory-testkit"],
+      "x-up": ["A"],
+    },
+    query: {},
+    multiValueQuery: {},
+    authorizer: { sub: "u" },
+    path: "",
+    body: 0,
+    isBase64: false,
+    disconnectStatusCode: 1001,
+    disconnectReason: "Going away",
+    managementEndpoint: "https://abc123defg.execute-api.us-east-1.amazonaws.com/dev",
+    region: "us-east-1",
+  });
+});
