@@ -62,6 +62,12 @@ def cmd_check(root: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args_list = sys.argv[1:] if argv is None else argv
+    if args_list[:1] == ["dev"]:
+        # The local gateway: imported only for this command (it needs the `local` extra's websockets).
+        from apptheory.dev import main as dev_main
+
+        return dev_main(args_list[1:])
     parser = argparse.ArgumentParser(prog="apptheory", description="AppTheory WebSocket code generator")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (
@@ -70,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     ):
         cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("--root", help="project root (default: nearest directory with idl/apptheory.yaml)")
+    sub.add_parser("dev", help="run a WebSocket app on the local gateway (see `apptheory dev --help`)", add_help=False)
     args = parser.parse_args(argv)
     try:
         root = _resolve_root(args.root)
