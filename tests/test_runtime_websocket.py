@@ -580,6 +580,18 @@ def test_send_json_message_exact_bytes() -> None:
     assert fake.sent_to(CONN)[0] == b'{"a":"\xc3\xa9","b":1}'
 
 
+def test_lone_surrogates_are_sent_as_replacement_characters() -> None:
+    fake = FakeManagementClient(connections=[CONN])
+
+    def action(ws: WebSocketContext) -> None:
+        ws.send_json_message({"t": "a\ud800b"})  # what json.loads gives for a "\ud800" escape
+        ws.send_message("x\udc00")
+
+    response = sending_app(fake, action).handle(load_event("message-default"))
+    assert response["statusCode"] == 200
+    assert fake.sent_to(CONN) == [b'{"t":"a\xef\xbf\xbdb"}', b"x\xef\xbf\xbd"]
+
+
 def test_send_json_message_rejects_nan_without_a_call() -> None:
     fake = FakeManagementClient(connections=[CONN])
     app = sending_app(fake, lambda ws: ws.send_json_message({"x": float("nan")}))

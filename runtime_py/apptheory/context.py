@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -35,11 +36,22 @@ class BroadcastResult:
         return f"BroadcastResult(sent={self.sent!r}, gone={self.gone!r}, failed={sorted(self.failed)!r})"
 
 
+def _replace_surrogates(err: UnicodeError) -> tuple[bytes, int]:
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    return "\ufffd".encode() * (err.end - err.start), err.end  # bytes: the UTF-8 codec takes no non-ASCII str
+
+
+# Lone surrogates (e.g. from a JSON "\ud800" escape) have no UTF-8 form: send U+FFFD, as Go and TS do.
+_REPLACE_SURROGATES = "apptheory.replace_surrogates"
+codecs.register_error(_REPLACE_SURROGATES, _replace_surrogates)
+
+
 def _as_bytes(data: bytes | bytearray | memoryview | str) -> bytes:
     if type(data) is bytes:
         return data
     if isinstance(data, str):
-        return data.encode("utf-8")
+        return data.encode("utf-8", _REPLACE_SURROGATES)
     if isinstance(data, bytes | bytearray | memoryview):
         return bytes(data)
     raise TypeError(f"data must be bytes or str, got {type(data).__name__}")
@@ -56,7 +68,7 @@ _JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_a
 
 def encode_json(value: Any) -> bytes:
     """Compact, key-sorted UTF-8 JSON: the bytes every language sends for the same value."""
-    return _JSON_ENCODER.encode(value).encode("utf-8")
+    return _JSON_ENCODER.encode(value).encode("utf-8", _REPLACE_SURROGATES)
 
 
 class WebSocketContext(WebSocketFields):
