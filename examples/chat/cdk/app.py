@@ -143,12 +143,12 @@ def flavours(build_dir: Path) -> tuple[list[Flavour], list[str]]:
     if (go_dir / "bootstrap").is_file():
         found.append(Flavour("AppTheoryChatGo", "go", lambda_.Runtime.PROVIDED_AL2023, "bootstrap", go_dir))
     else:
-        skipped.append(f"AppTheoryChatGo: no {go_dir / 'bootstrap'} (scripts/cdk-synth builds it from examples/go)")
+        skipped.append(f"AppTheoryChatGo: no {go_dir / 'bootstrap'} (built by scripts/cdk-synth)")
     ts_dir = build_dir / "ts"
     if (ts_dir / "index.js").is_file():
         found.append(Flavour("AppTheoryChatTs", "ts", lambda_.Runtime.NODEJS_20_X, "index.handler", ts_dir))
     else:
-        skipped.append(f"AppTheoryChatTs: no {ts_dir / 'index.js'} (scripts/cdk-synth bundles it from examples/ts)")
+        skipped.append(f"AppTheoryChatTs: no {ts_dir / 'index.js'} (built by scripts/cdk-synth)")
     return found, skipped
 
 
