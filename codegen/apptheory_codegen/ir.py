@@ -186,6 +186,7 @@ class Api:
     event_types: tuple[EventType, ...]
     context_doc: Doc
     fields: tuple[ContextField, ...]
+    event_containers: tuple[tuple[str, ...], ...]  # every mapping on the way to a field, parents first
     derived: tuple[Derived, ...]
     routes: tuple[Route, ...]
     limits: tuple[Limit, ...]

@@ -560,6 +560,7 @@ def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.
         ),
         context_doc=_doc(doc["context"]["doc"]),
         fields=fields,
+        event_containers=_event_containers(fields),
         derived=derived,
         routes=tuple(
             ir.Route(
@@ -618,6 +619,15 @@ def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.
         ts_package=doc["targets"].get("ts", {}).get("package", ""),
         go_module=doc["targets"].get("go", {}).get("module", ""),
     )
+
+
+def _event_containers(fields: tuple[ir.ContextField, ...]) -> tuple[tuple[str, ...], ...]:
+    """Each mapping on the way to a field or base64 flag, parents first, in a fixed order."""
+    parents: set[tuple[str, ...]] = set()
+    for f in fields:
+        for path in (f.path, f.base64_flag_path):
+            parents.update(path[:depth] for depth in range(1, len(path)))
+    return tuple(sorted(parents, key=lambda p: (len(p), p)))
 
 
 def _tuple_literal(parts: list[str]) -> str:

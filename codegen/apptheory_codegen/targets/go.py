@@ -350,12 +350,7 @@ def _parse_expr(f: ir.ContextField) -> str:
 
 def _containers(api: ir.Api) -> tuple[Container, ...]:
     """Every mapping on the way to a field, parents first, so each is checked once in a fixed order."""
-    parents: set[tuple[str, ...]] = set()
-    for f in api.fields:
-        parents.update(f.path[:depth] for depth in range(1, len(f.path)))
-        if f.base64_flag_path:
-            parents.update(f.base64_flag_path[:depth] for depth in range(1, len(f.base64_flag_path)))
-    ordered = sorted(parents, key=lambda p: (len(p), p))
+    ordered = api.event_containers
     _check_unique([(_container_var(p), ".".join(p)) for p in ordered], "apptheory (event containers)")
     return tuple(
         Container(

@@ -95,11 +95,6 @@ def _container_var(parts: tuple[str, ...]) -> str:
 
 def context_reads(api: ir.Api) -> tuple[tuple[Container, ...], tuple[FieldRead, ...]]:
     """Containers (parents first) and per-field reads for the straight-line event parser."""
-    parents: set[tuple[str, ...]] = set()
-    for f in api.fields:
-        parents.update(f.path[:depth] for depth in range(1, len(f.path)))
-        if f.base64_flag_path:
-            parents.update(f.base64_flag_path[:depth] for depth in range(1, len(f.base64_flag_path)))
     containers = tuple(
         Container(
             var=_container_var(parts),
@@ -107,7 +102,7 @@ def context_reads(api: ir.Api) -> tuple[tuple[Container, ...], tuple[FieldRead, 
             key_literal=validate.literal(parts[-1]),
             path_literal=validate.literal(".".join(parts)),
         )
-        for parts in sorted(parents, key=lambda p: (len(p), p))
+        for parts in api.event_containers
     )
     reads = tuple(
         FieldRead(
