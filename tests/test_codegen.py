@@ -184,3 +184,12 @@ def test_console_script_and_python_m_apptheory(project: Path) -> None:
         result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
         assert "generated/ is up to date" in result.stdout
+
+
+def test_output_is_the_same_with_a_cold_and_a_warm_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cold = render.render(render.load_api(ROOT))
+    assert any((tmp_path / "cache" / "apptheory" / "black").iterdir())
+    warm = render.render(render.load_api(ROOT))
+    assert cold == warm
+    assert writer.check(ROOT / "generated", warm) == []

@@ -30,11 +30,22 @@ class _DuplicateKey(Exception):
         self.key, self.line, self.first_line = key, line, first_line
 
 
-class _LineLoader(yaml.SafeLoader):
+class _PyLineLoader(yaml.SafeLoader):
     """SafeLoader (no arbitrary objects) whose containers carry line numbers; duplicate keys fail."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineMap:
+# libyaml's parser when PyYAML was built with it (several times faster), with the same constructors.
+# Syntax errors are re-parsed with the pure-Python loader, whose messages say what was found.
+_LineLoader: Any = _PyLineLoader
+if hasattr(yaml, "CSafeLoader"):
+
+    class _CLineLoader(yaml.CSafeLoader):
+        """The same loader on libyaml's parser."""
+
+    _LineLoader = _CLineLoader
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineMap:
     loader.flatten_mapping(node)
     result = LineMap()
     result.line = node.start_mark.line + 1
@@ -51,21 +62,27 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineMap:
     return result
 
 
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
+def _construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> LineList:
     result = LineList(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
     return result
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+for _loader in (_PyLineLoader, _LineLoader):
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def load_yaml(text: str, display_path: str) -> Any:
     """Parse YAML text safely; syntax errors and duplicate keys become IdlError with a line."""
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader derives from SafeLoader
+        try:
+            return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        except yaml.YAMLError:
+            if _LineLoader is _PyLineLoader:
+                raise
+            return yaml.load(text, Loader=_PyLineLoader)  # noqa: S506 - same error, clearer message
     except _DuplicateKey as dup:
         raise IdlError(
             [

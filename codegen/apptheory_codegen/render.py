@@ -11,7 +11,7 @@ import jsonschema
 from apptheory_codegen import ir, loader, validate
 from apptheory_codegen.errors import GenerateError
 from apptheory_codegen.targets import TARGETS
-from apptheory_codegen.targets.base import TEMPLATES_DIR
+from apptheory_codegen.targets.base import TEMPLATES_DIR, cache_dir
 
 IDL_RELATIVE = "idl/apptheory.yaml"
 FIXTURES_RELATIVE = "contract-tests/fixtures"
@@ -22,8 +22,15 @@ OUT_RELATIVE = "generated"
 def _environment() -> jinja2.Environment:
     if not TEMPLATES_DIR.is_dir():
         raise GenerateError(f"templates not found at {TEMPLATES_DIR}; is the codegen/ checkout complete?")
+    bytecode_dir = cache_dir("jinja")
+    try:
+        bytecode_dir.mkdir(parents=True, exist_ok=True)
+        bytecode_cache: jinja2.BytecodeCache | None = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
+    except OSError:
+        bytecode_cache = None  # compiling every template costs time, nothing else
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        bytecode_cache=bytecode_cache,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

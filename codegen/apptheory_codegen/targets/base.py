@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,12 @@ from apptheory_codegen import ir
 from apptheory_codegen.errors import GenerateError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+def cache_dir(kind: str) -> Path:
+    """Where the generator memoizes pure results (formatter output, compiled templates); never required."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "apptheory" / kind
 
 
 @dataclass(frozen=True, slots=True)

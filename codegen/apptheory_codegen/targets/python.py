@@ -6,13 +6,12 @@ import hashlib
 import importlib.metadata
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import jinja2
 
 from apptheory_codegen import ir, validate
 from apptheory_codegen.errors import GenerateError
-from apptheory_codegen.targets.base import Target, render_template
+from apptheory_codegen.targets.base import Target, cache_dir, render_template
 
 BLACK_LINE_LENGTH = 100
 
@@ -30,11 +29,6 @@ OUTPUTS = (
 )
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "apptheory" / "black"
-
-
 def format_python(source: str, where: str) -> str:
     """black's output for `source`, memoized on disk by a hash of (black version, mode, source).
 
@@ -43,7 +37,7 @@ def format_python(source: str, where: str) -> str:
     """
     version = importlib.metadata.version("black")
     key = hashlib.sha256(f"{version}\0py311\0{BLACK_LINE_LENGTH}\0{source}".encode()).hexdigest()
-    cached = _cache_dir() / f"{key}.py"
+    cached = cache_dir("black") / f"{key}.py"
     try:
         return cached.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
