@@ -29,6 +29,17 @@ class Target:
     files: Callable[[jinja2.Environment, ir.Api], dict[str, str]]
 
 
+@dataclass(frozen=True, slots=True)
+class Container:
+    """A mapping on the way to context fields, read once per event (e.g. requestContext.identity),
+    named in the target language: `var` is read from `parent_var` under `key_literal`."""
+
+    var: str
+    parent_var: str
+    key_literal: str
+    path_literal: str
+
+
 def render_template(env: jinja2.Environment, template: str, **context: object) -> str:
     try:
         return env.get_template(template).render(**context)

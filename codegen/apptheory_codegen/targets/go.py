@@ -15,7 +15,7 @@ import jinja2
 
 from apptheory_codegen import ir, naming, validate
 from apptheory_codegen.errors import GenerateError
-from apptheory_codegen.targets.base import Target, render_template, static_files
+from apptheory_codegen.targets.base import Container, Target, render_template, static_files
 
 # The module path the static sources import their sibling packages by; swapped for the IDL's.
 STATIC_MODULE = "github.com/theory-cloud/apptheory/generated/go"
@@ -159,16 +159,6 @@ class Const:
     value: str
     value_doc: str
     doc: str
-
-
-@dataclass(frozen=True, slots=True)
-class Container:
-    """A mapping on the way to context fields, looked up once per event (e.g. requestContext.identity)."""
-
-    var: str
-    parent_var: str
-    key_literal: str
-    path_literal: str
 
 
 @dataclass(frozen=True, slots=True)

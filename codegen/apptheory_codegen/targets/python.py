@@ -11,7 +11,7 @@ import jinja2
 
 from apptheory_codegen import ir, validate
 from apptheory_codegen.errors import GenerateError
-from apptheory_codegen.targets.base import Target, cache_dir, render_template
+from apptheory_codegen.targets.base import Container, Target, cache_dir, render_template
 
 BLACK_LINE_LENGTH = 100
 
@@ -58,16 +58,6 @@ def format_python(source: str, where: str) -> str:
     except OSError:
         pass  # a read-only home or full disk only costs speed
     return formatted
-
-
-@dataclass(frozen=True, slots=True)
-class Container:
-    """A mapping on the way to context fields, fetched once per event (e.g. requestContext.identity)."""
-
-    var: str
-    parent_var: str
-    key_literal: str
-    path_literal: str
 
 
 @dataclass(frozen=True, slots=True)
