@@ -16,6 +16,7 @@ from apptheory.testkit import FakeManagementClient, RecordedCall
 from apptheory_generated.errors import (
     ForbiddenError,
     GoneError,
+    InvalidConnectionError,
     ManagementError,
     PayloadTooLargeError,
     ServerError,
@@ -124,61 +125,32 @@ def test_post_requires_bytes(data: Any) -> None:
     assert fake.calls == []
 
 
-@pytest.mark.parametrize("connection_id", ["", None, 5])
-def test_connection_id_must_be_a_non_empty_string(connection_id: Any) -> None:
-    fake = FakeManagementClient()
-    for call in (
-        lambda: fake.post_to_connection(connection_id, b"x"),
-        lambda: fake.get_connection(connection_id),
-        lambda: fake.delete_connection(connection_id),
+@pytest.mark.parametrize("connection_id", ["", " ", "\t\n", "\u3000\u0085", None, 5])
+def test_blank_connection_id_is_invalid_and_never_recorded(connection_id: Any) -> None:
+    fake = FakeManagementClient(connections=["c1"])
+    for op, call in (
+        ("post_to_connection", lambda: fake.post_to_connection(connection_id, b"x")),
+        ("get_connection", lambda: fake.get_connection(connection_id)),
+        ("delete_connection", lambda: fake.delete_connection(connection_id)),
     ):
-        with pytest.raises(TypeError, match="connection_id"):
+        with pytest.raises(InvalidConnectionError, match=f"^{op} .*: connection id is empty$") as info:
             call()
+        assert (info.value.operation, info.value.status, info.value.aws_code, info.value.retryable) == (
+            op,
+            0,
+            "",
+            False,
+        )
     assert fake.calls == []
 
 
-# ---- states ------------------------------------------------------------------------------------
+def test_connection_id_with_text_around_white_space_is_valid() -> None:
+    fake = FakeManagementClient(connections=[" c1 "])
+    fake.post_to_connection(" c1 ", b"x")
+    assert fake.sent_to(" c1 ") == [b"x"]
 
 
-def test_connected_connection_accepts_everything_and_records() -> None:
-    fake = FakeManagementClient(EP, connections=["c1"])
-    assert fake.state_of("c1") == "connected"
-    fake.post_to_connection("c1", b"hello")
-    info = fake.get_connection("c1")
-    assert isinstance(info, ConnectionInfo)
-    fake.delete_connection("c1")
-    assert fake.state_of("c1") == "gone"
-    fake.assert_calls(
-        [
-            RecordedCall("post_to_connection", EP, "c1", b"hello"),
-            RecordedCall("get_connection", EP, "c1"),
-            RecordedCall("delete_connection", EP, "c1"),
-        ]
-    )
-
-
-def test_connecting_connection_rejects_posts_with_gone() -> None:
-    fake = FakeManagementClient()
-    fake.add_connection("c1", state="connecting")
-    with pytest.raises(GoneError) as info:
-        fake.post_to_connection("c1", b"too early")
-    err = info.value
-    assert (err.operation, err.connection_id, err.status, err.aws_code) == (
-        "post_to_connection",
-        "c1",
-        410,
-        "GoneException",
-    )
-    assert err.retryable is False
-    assert "$connect" in str(err)
-    assert fake.state_of("c1") == "connecting"
-    assert fake.calls == [RecordedCall("post_to_connection", fake.endpoint, "c1", b"too early")]
-    fake.set_state("c1", "connected")
-    fake.post_to_connection("c1", b"now")
-    assert fake.sent_to("c1") == [b"too early", b"now"]
-
-
-@pytest.mark.parametrize("op", PROTOCOL_OPS)
+@pytest.mark.parametrize("op", ["post_to_connection", "get_connection"])
 def test_gone_and_unknown_connections_raise_gone(op: str) -> None:
     fake = FakeManagementClient()
     fake.add_connection("old", state="gone")
@@ -192,15 +164,27 @@ def test_gone_and_unknown_connections_raise_gone(op: str) -> None:
     assert [c.connection_id for c in fake.calls] == ["old", "never-seen"]
 
 
+def test_delete_of_a_gone_or_unknown_connection_succeeds_and_is_recorded() -> None:
+    fake = FakeManagementClient()
+    fake.add_connection("old", state="gone")
+    fake.delete_connection("old")
+    fake.delete_connection("never-seen")
+    assert fake.state_of("never-seen") is None
+    assert fake.calls == [
+        RecordedCall("delete_connection", fake.endpoint, "old"),
+        RecordedCall("delete_connection", fake.endpoint, "never-seen"),
+    ]
+
+
 def test_delete_makes_a_connection_gone_for_every_operation() -> None:
     fake = FakeManagementClient(connections=["c1"])
     fake.delete_connection("c1")
+    assert fake.state_of("c1") == "gone"
     with pytest.raises(GoneError):
         fake.post_to_connection("c1", b"x")
     with pytest.raises(GoneError):
         fake.get_connection("c1")
-    with pytest.raises(GoneError):
-        fake.delete_connection("c1")
+    fake.delete_connection("c1")  # idempotent: closing a closed connection succeeds
 
 
 def test_state_controls_validate() -> None:
@@ -251,8 +235,16 @@ ERROR_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("code", "cls", "status", "retryable"), ERROR_CASES)
-@pytest.mark.parametrize("op", PROTOCOL_OPS)
+@pytest.mark.parametrize(
+    ("op", "code", "cls", "status", "retryable"),
+    # Gone on delete is success (test_injected_gone_on_delete_is_success)
+    [
+        (op, *case)
+        for op in PROTOCOL_OPS
+        for case in ERROR_CASES
+        if not (op == "delete_connection" and case[1] is GoneError)
+    ],
+)
 def test_injected_error_once(op: str, code: str, cls: type[ManagementError], status: int, retryable: bool) -> None:
     fake = FakeManagementClient(connections=["c1"])
     fake.fail(op, code)
@@ -291,6 +283,13 @@ def test_sticky_injected_error_fails_every_call() -> None:
                 fake.post_to_connection(cid, b"x")
     assert len(fake.calls) == 10
     fake.get_connection("c1")  # other operations are unaffected
+
+
+def test_injected_gone_on_delete_is_success() -> None:
+    fake = FakeManagementClient(connections=["c1"])
+    fake.fail("delete_connection", "GoneException")
+    fake.delete_connection("c1")
+    assert fake.calls == [RecordedCall("delete_connection", fake.endpoint, "c1")]
 
 
 def test_once_errors_queue_in_order() -> None:

@@ -221,6 +221,26 @@ CASES: dict[str, tuple[str, Callable[[dict[str, Any]], None], str | None]] = {
         rc("connectedAt", 10**400),
         invalid("requestContext.connectedAt", "must be epoch milliseconds"),
     ),
+    "connectedAt-negative": (
+        "message-default",
+        rc("connectedAt", -1),
+        invalid("requestContext.connectedAt", "must be epoch milliseconds"),
+    ),
+    "connectedAt-fraction": (
+        "message-default",
+        rc("connectedAt", 1795675238012.5),
+        invalid("requestContext.connectedAt", "must be epoch milliseconds"),
+    ),
+    "connectedAt-after-9999": (
+        "message-default",
+        rc("connectedAt", 253402300800000),
+        invalid("requestContext.connectedAt", "must be epoch milliseconds"),
+    ),
+    "requestTimeEpoch-year-1": (
+        "message-default",
+        rc("requestTimeEpoch", -62135596800000),
+        invalid("requestContext.requestTimeEpoch", "must be epoch milliseconds"),
+    ),
     "connectedAt-nan": (
         "message-default",
         rc("connectedAt", float("nan")),
@@ -285,9 +305,19 @@ CASES: dict[str, tuple[str, Callable[[dict[str, Any]], None], str | None]] = {
         rc("disconnectStatusCode", "1001"),
         invalid("requestContext.disconnectStatusCode", "must be an integer"),
     ),
-    "disconnectStatusCode-float": (
+    "disconnectStatusCode-fraction": (
         "disconnect",
-        rc("disconnectStatusCode", 1001.0),
+        rc("disconnectStatusCode", 1001.5),
+        invalid("requestContext.disconnectStatusCode", "must be an integer"),
+    ),
+    "disconnectStatusCode-beyond-2**53": (
+        "disconnect",
+        rc("disconnectStatusCode", 2**53),
+        invalid("requestContext.disconnectStatusCode", "must be an integer"),
+    ),
+    "disconnectStatusCode-float-beyond-2**53": (
+        "disconnect",
+        rc("disconnectStatusCode", -(2.0**53)),
         invalid("requestContext.disconnectStatusCode", "must be an integer"),
     ),
     "disconnectStatusCode-beyond-int64": (

@@ -225,13 +225,35 @@ def test_timestamps_are_tz_aware_utc(name: str) -> None:
     assert int(ws.connected_at.timestamp() * 1000) == 1795675238012
 
 
-def test_fractional_and_missing_timestamps() -> None:
+def test_integral_and_missing_timestamps() -> None:
     event = load_event("message-default")
-    event["requestContext"]["connectedAt"] = 1500.5
+    event["requestContext"]["connectedAt"] = 1500.0  # JavaScript cannot tell 1500.0 from 1500: neither can we
     del event["requestContext"]["requestTimeEpoch"]
     ws = capture(event)
-    assert ws.connected_at == datetime(1970, 1, 1, 0, 0, 1, 500500, tzinfo=UTC)
+    assert ws.connected_at == datetime(1970, 1, 1, 0, 0, 1, 500000, tzinfo=UTC)
     assert ws.request_time is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0, datetime(1970, 1, 1, tzinfo=UTC)),
+        (253402300799999, datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)),
+        (8590000000001, datetime(2242, 3, 17, 7, 6, 40, 1000, tzinfo=UTC)),  # `date -u -d @8590000000`
+    ],
+)
+def test_timestamps_are_exact_to_the_millisecond(value: int, expected: datetime) -> None:
+    event = load_event("message-default")
+    event["requestContext"]["connectedAt"] = value
+    assert capture(event).connected_at == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [(1000.0, 1000), (2**53 - 1, 2**53 - 1), (-(2**53) + 1, -(2**53) + 1)])
+def test_integral_disconnect_codes(value: float, expected: int) -> None:
+    event = load_event("disconnect")
+    event["requestContext"]["disconnectStatusCode"] = value
+    code = capture(event).disconnect_status_code
+    assert (code, type(code)) == (expected, int)
 
 
 def test_header_names_are_lower_cased_and_values_kept() -> None:
@@ -330,13 +352,13 @@ def test_text_of_non_utf8_is_400_invalid_utf8() -> None:
     }
 
 
-def test_text_of_a_lone_surrogate_is_400_invalid_utf8() -> None:
+def test_a_lone_surrogate_in_a_text_body_is_u_fffd() -> None:
     event = load_event("message-default")
-    event["body"] = "a\ud800b"
-    app = body_app(lambda ws: ws.text())
+    event["body"] = "a\ud800b\udfff"
+    app = body_app(lambda ws: {"text": ws.text(), "bytes": ws.body.hex()})
     response = app.handle(event)
-    assert response["statusCode"] == 400
-    assert body_of(response)["error"]["message"] == "invalid utf-8"
+    assert response["statusCode"] == 200
+    assert response["body"] == '{"bytes":"61efbfbd62efbfbd","text":"a\ufffdb\ufffd"}'
 
 
 @pytest.mark.parametrize(
@@ -1100,3 +1122,30 @@ def test_new_client_rejects_non_http_endpoints(bad: str) -> None:
 
     with pytest.raises(ValueError, match="http"):
         new_client(bad)
+
+
+@pytest.mark.parametrize(
+    ("text_body", "status"),
+    [
+        ("[" * 128 + "]" * 128, 200),
+        ("[" * 129 + "]" * 129, 400),
+        ('{"a":' * 128 + "1" + "}" * 128, 200),
+        ('{"a":' * 128 + "[]" + "}" * 128, 400),
+        ("1.7976931348623157e308", 200),
+        ("1e400", 400),
+        ("[-2e308]", 400),
+        ('{"n":' + "1" + "0" * 400 + "}", 400),
+        ("1" + "0" * 308, 200),
+        ("1e-400", 200),
+        ('"1e400"', 200),
+    ],
+    ids=lambda v: repr(v)[:24] if isinstance(v, str) else str(v),
+)
+def test_json_nesting_and_number_range(text_body: str, status: int) -> None:
+    app = body_app(lambda ws: {"depth_ok": ws.json() is not None})
+    event = load_event("message-default")
+    event["body"] = text_body
+    response = app.handle(event)
+    assert response["statusCode"] == status
+    if status == 400:
+        assert body_of(response)["error"]["message"] == "invalid json"

@@ -30,6 +30,7 @@ from apptheory_generated import constants
 from apptheory_generated.errors import (
     ForbiddenError,
     GoneError,
+    InvalidConnectionError,
     ManagementError,
     PayloadTooLargeError,
     ServerError,
@@ -326,17 +327,30 @@ def test_delete_then_the_connection_is_gone(server: ManagementApiServer, client:
     assert [r.method for r in server.requests] == ["DELETE", "POST"]
 
 
-def test_unknown_connection_is_gone_on_every_operation(
+def test_unknown_connection_is_gone_except_for_delete(
     server: ManagementApiServer, client: Boto3ManagementClient
 ) -> None:
-    for operation in _METHODS:
+    for operation in ("post_to_connection", "get_connection"):
         with pytest.raises(GoneError) as info:
             _call(client, operation, "nobody=")
         assert info.value.operation == operation
         assert info.value.connection_id == "nobody="
         assert "connection nobody= is gone" in str(info.value)
+    # closing a connection that is already gone succeeds: the goal holds (as Lift's streamer does)
+    assert client.delete_connection("nobody=") is None
     # 410 is never retried
     assert [r.method for r in server.requests] == ["POST", "GET", "DELETE"]
+
+
+@pytest.mark.parametrize("connection_id", ["", "   ", "\t\r\n", "\u3000\u2028\x85"])
+def test_blank_connection_id_fails_before_any_request(
+    server: ManagementApiServer, client: Boto3ManagementClient, connection_id: str
+) -> None:
+    for operation in _METHODS:
+        with pytest.raises(InvalidConnectionError, match=f"^{operation} .*: connection id is empty$") as info:
+            _call(client, operation, connection_id)
+        assert (info.value.operation, info.value.connection_id, info.value.status) == (operation, connection_id, 0)
+    assert server.requests == []
 
 
 # --- errors ------------------------------------------------------------------------------------------
@@ -345,7 +359,7 @@ def test_unknown_connection_is_gone_on_every_operation(
 ERROR_CASES = [
     *[
         pytest.param(op, 410, "GoneException", GoneError, False, 1, suffixed, id=f"{op}-410{'-suffixed' * suffixed}")
-        for op in _METHODS
+        for op in ("post_to_connection", "get_connection")  # delete: test_unknown_connection_is_gone_except_for_delete
         for suffixed in (False, True)
     ],
     *[pytest.param(op, 403, "ForbiddenException", ForbiddenError, False, 1, False, id=f"{op}-403") for op in _METHODS],

@@ -21,6 +21,7 @@ from apptheory_generated import constants
 from apptheory_generated.errors import (
     ForbiddenError,
     GoneError,
+    InvalidConnectionError,
     ManagementError,
     PayloadTooLargeError,
     ServerError,
@@ -195,6 +196,27 @@ def test_delete_connection_passes_connection_id(client: Boto3ManagementClient, s
 
 # --- errors ------------------------------------------------------------------------------------------
 
+
+def test_gone_delete_is_success(client: Boto3ManagementClient, stubber: Stubber) -> None:
+    stubber.add_client_error(
+        "delete_connection",
+        service_error_code="GoneException",
+        http_status_code=410,
+        expected_params={"ConnectionId": CONNECTION_ID},
+    )
+    assert client.delete_connection(CONNECTION_ID) is None
+    stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_blank_connection_id_never_reaches_the_sdk(
+    client: Boto3ManagementClient, stubber: Stubber, operation: str
+) -> None:
+    with pytest.raises(InvalidConnectionError, match="connection id is empty"):
+        _call(client, operation, " ")
+    stubber.assert_no_pending_responses()  # nothing queued was consumed, and the Stubber saw no call
+
+
 ERROR_CASES = [
     # (AWS code, HTTP status, typed error class, retryable)
     ("GoneException", 410, GoneError, False),
@@ -209,8 +231,16 @@ ERROR_CASES = [
 ]
 
 
-@pytest.mark.parametrize("operation", OPERATIONS)
-@pytest.mark.parametrize(("aws_code", "status", "error_cls", "retryable"), ERROR_CASES)
+@pytest.mark.parametrize(
+    ("operation", "aws_code", "status", "error_cls", "retryable"),
+    # a Gone delete is success: test_gone_delete_is_success
+    [
+        (op, *case)
+        for case in ERROR_CASES
+        for op in OPERATIONS
+        if not (op == "delete_connection" and case[2] is GoneError)
+    ],
+)
 def test_client_error_becomes_typed_error(
     client: Boto3ManagementClient,
     stubber: Stubber,

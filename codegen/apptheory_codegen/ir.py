@@ -155,6 +155,8 @@ class Operation:
     py_return: str
     errors: tuple[ManagementErrorClass, ...]
     error_classes_literal: str
+    gone_is_success: bool
+    """A GoneError from this operation means its goal already holds: the call succeeds (Lift's delete)."""
     doc: Doc
 
 
@@ -194,12 +196,15 @@ class Api:
     messages: tuple[Message, ...]
     management_base: str
     management_server: str
+    management_invalid_connection: str
+    """Class raised locally, before any network call, for an empty or whitespace-only connection id."""
     management_errors: tuple[ManagementErrorClass, ...]
     too_large: ManagementErrorClass
     gone: ManagementErrorClass
     py_error_exports: tuple[str, ...]
     py_streamer_exports: tuple[str, ...]
     py_fake_error_imports: str
+    py_streamer_error_imports: str
     py_all: tuple[str, ...]
     streamer: Streamer
     fixtures: tuple[Fixture, ...]

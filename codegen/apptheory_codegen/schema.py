@@ -184,10 +184,11 @@ IDL_SCHEMA: dict[str, Any] = _obj(
                     )
                 ),
                 "management": _obj(
-                    ["base", "server", "errors"],
+                    ["base", "server", "invalid_connection", "errors"],
                     {
                         "base": _name(CLASS_NAME),
                         "server": _name(CLASS_NAME),
+                        "invalid_connection": _name(CLASS_NAME),
                         "errors": _list(
                             _obj(
                                 ["aws_code", "status", "class", "retryable", "doc"],
@@ -237,6 +238,7 @@ IDL_SCHEMA: dict[str, Any] = _obj(
                             "doc": _DOC,
                             "input": _list(_INPUT),
                             "output": _name(),
+                            "gone_is_success": {"type": "boolean"},
                             "errors": _list(_name(CLASS_NAME), min_items=0),
                         },
                     )

@@ -349,6 +349,7 @@ def build(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...] = ()) ->
     class_items: list[tuple[Path, str]] = [
         (["errors", "management", "base"], mgmt["base"]),
         (["errors", "management", "server"], mgmt["server"]),
+        (["errors", "management", "invalid_connection"], mgmt["invalid_connection"]),
     ]
     class_items += [(["errors", "management", "errors", i, "class"], e["class"]) for i, e in enumerate(mgmt_errors)]
     shapes = doc["streamer"]["shapes"]
@@ -528,6 +529,7 @@ def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.
                 py_return=output.class_name if output else "None",
                 errors=op_errors,
                 error_classes_literal=literal([e.class_name for e in op_errors]),
+                gone_is_success=o.get("gone_is_success", False),
                 doc=_doc(o["doc"]),
             )
         )
@@ -542,8 +544,10 @@ def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.
             "ErrorMessage",
             "Messages",
             "management_error",
+            "check_connection_id",
             mgmt_base,
             mgmt_server,
+            doc["errors"]["management"]["invalid_connection"],
             *(e.class_name for e in mgmt_errors),
         ]
     )
@@ -588,13 +592,25 @@ def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.
         ),
         management_base=doc["errors"]["management"]["base"],
         management_server=doc["errors"]["management"]["server"],
+        management_invalid_connection=doc["errors"]["management"]["invalid_connection"],
         management_errors=mgmt_errors,
         too_large=by_code["PayloadTooLargeException"],
         gone=by_code["GoneException"],
         py_error_exports=error_exports,
         py_streamer_exports=streamer_exports,
+        py_streamer_error_imports=", ".join(
+            naming.isort_order([by_code["GoneException"].class_name, "check_connection_id", "management_error"])
+        ),
         py_fake_error_imports=", ".join(
-            naming.isort_order(["MANAGEMENT_ERRORS_BY_CODE", mgmt_base, "management_error"])
+            naming.isort_order(
+                [
+                    "MANAGEMENT_ERRORS_BY_CODE",
+                    mgmt_base,
+                    by_code["GoneException"].class_name,
+                    "check_connection_id",
+                    "management_error",
+                ]
+            )
         ),
         py_all=tuple(
             sorted(

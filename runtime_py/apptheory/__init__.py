@@ -5,6 +5,7 @@ boto3 loads on the first real management call.
 """
 
 from apptheory.app import App, ClientFactory, Handler, Middleware, UnknownEventError, is_websocket_event
+from apptheory.canonical import encode_json
 from apptheory.context import BroadcastResult, ConfigurationError, Context, WebSocketContext
 from apptheory.response import Response
 from apptheory_generated import (
@@ -15,6 +16,7 @@ from apptheory_generated import (
     EventError,
     ForbiddenError,
     GoneError,
+    InvalidConnectionError,
     ManagementClient,
     ManagementError,
     PayloadTooLargeError,
@@ -53,6 +55,7 @@ __all__ = [
     "EventError",
     "ForbiddenError",
     "GoneError",
+    "InvalidConnectionError",
     "Handler",
     "ManagementClient",
     "ManagementError",
@@ -63,5 +66,6 @@ __all__ = [
     "ThrottledError",
     "UnknownEventError",
     "WebSocketContext",
+    "encode_json",
     "is_websocket_event",
 ]

@@ -13,7 +13,6 @@ import base64
 import binascii
 import copy
 import hashlib
-import json
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -98,26 +97,24 @@ class _HandlerState:
 
 
 def canonical_response(proxy: Mapping[str, Any]) -> dict[str, Any]:
-    """The canonical form of a Lambda proxy response (see contract-tests/README.md)."""
-    headers: dict[str, list[str]] = {}
+    """The proxy response as the fixture states it: the runtime's own values and body bytes, unconverted.
+
+    Raises FixtureError when the proxy's single-value `headers` map is not the last value of each
+    `multiValueHeaders` list (an invariant of every runtime's proxy response).
+    """
     multi = proxy.get("multiValueHeaders")
-    if multi is not None:
-        for name, values in multi.items():
-            headers.setdefault(str(name).lower(), []).extend(str(v) for v in values)
-    else:
-        for name, value in (proxy.get("headers") or {}).items():
-            headers.setdefault(str(name).lower(), []).append(str(value))
-    body = proxy.get("body")
-    body_text = "" if body is None else str(body)
-    is_base64 = bool(proxy.get("isBase64Encoded", False))
-    content_type = headers.get("content-type", [""])[0].strip().lower()
-    out: dict[str, Any] = {"status": proxy.get("statusCode"), "headers": headers}
-    if content_type.startswith("application/json") and body_text and not is_base64:
-        out["body_json"] = json.loads(body_text)
-    else:
-        out["body"] = body_text
-    out["is_base64"] = is_base64
-    return out
+    single = proxy.get("headers")
+    if not isinstance(multi, dict) or not isinstance(single, dict):
+        raise FixtureError(f"proxy response needs headers and multiValueHeaders maps, got {proxy!r}")
+    expected_single = {name: values[-1] for name, values in multi.items() if values}
+    if single != expected_single:
+        raise FixtureError(f"proxy headers {single!r} are not the last of each multiValueHeaders list {multi!r}")
+    return {
+        "status": proxy.get("statusCode"),
+        "headers": multi,
+        "body": proxy.get("body"),
+        "is_base64": proxy.get("isBase64Encoded"),
+    }
 
 
 def canonical_call(call: RecordedCall) -> dict[str, Any]:
@@ -427,19 +424,14 @@ def _resolve(namespace: str, name: str, ws: WebSocketContext, state: _HandlerSta
 
 
 def _render(value: object) -> Any:
-    """Placeholder values as JSON: timestamps ISO-8601 UTC with milliseconds, bytes base64."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
+    """A runtime value for a placeholder: the value itself, except the conversions the fixture format defines
+    identically for every language: a timestamp -> ISO-8601 UTC with milliseconds, bytes -> base64."""
     if isinstance(value, datetime):
         moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
     if isinstance(value, bytes | bytearray | memoryview):
         return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, Mapping):
-        return {str(key): _render(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_render(item) for item in value]
-    raise FixtureError(f"cannot render a {type(value).__name__} as JSON")
+    return value
 
 
 # ---- argument helpers ---------------------------------------------------------------------------------

@@ -55,6 +55,13 @@ class App:
         management_endpoint: str | None = None,
         default_handler: Handler | None = None,
     ) -> None:
+        if websocket_client_factory is not None and not callable(websocket_client_factory):
+            raise TypeError(
+                "websocket_client_factory must be callable as f(endpoint, region) -> ManagementClient, "
+                f"got {type(websocket_client_factory).__name__}"
+            )
+        if default_handler is not None and not callable(default_handler):
+            raise TypeError(f"default_handler must be callable as h(ctx), got {type(default_handler).__name__}")
         # A default handler, like a route, only makes sense for WebSocket events: it turns support on.
         self._websocket_support = websocket_support or default_handler is not None
         self._client_factory = websocket_client_factory or _default_client_factory

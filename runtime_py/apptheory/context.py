@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import codecs
 import json
+import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from apptheory.canonical import REPLACE_SURROGATES, encode_json
 from apptheory_generated import constants
 from apptheory_generated.context import JsonValue, WebSocketFields
-from apptheory_generated.errors import GoneError, ManagementError, Messages
+from apptheory_generated.errors import GoneError, ManagementError, Messages, check_connection_id
 from apptheory_generated.streamer import ConnectionInfo, ManagementClient, check_payload_size
 
 if TYPE_CHECKING:
@@ -36,22 +38,11 @@ class BroadcastResult:
         return f"BroadcastResult(sent={self.sent!r}, gone={self.gone!r}, failed={sorted(self.failed)!r})"
 
 
-def _replace_surrogates(err: UnicodeError) -> tuple[bytes, int]:
-    if not isinstance(err, UnicodeEncodeError):
-        raise err
-    return "\ufffd".encode() * (err.end - err.start), err.end  # bytes: the UTF-8 codec takes no non-ASCII str
-
-
-# Lone surrogates (e.g. from a JSON "\ud800" escape) have no UTF-8 form: send U+FFFD, as Go and TS do.
-_REPLACE_SURROGATES = "apptheory.replace_surrogates"
-codecs.register_error(_REPLACE_SURROGATES, _replace_surrogates)
-
-
 def _as_bytes(data: bytes | bytearray | memoryview | str) -> bytes:
     if type(data) is bytes:
         return data
     if isinstance(data, str):
-        return data.encode("utf-8", _REPLACE_SURROGATES)
+        return data.encode("utf-8", REPLACE_SURROGATES)
     if isinstance(data, bytes | bytearray | memoryview):
         return bytes(data)
     raise TypeError(f"data must be bytes or str, got {type(data).__name__}")
@@ -61,14 +52,46 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-# One shared codec each: json.dumps/json.loads with options build a new encoder/decoder per call.
+# One shared decoder: json.loads with options builds a new decoder per call.
 _JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+MAX_JSON_NESTING = 128
+"""Deepest nesting of arrays/objects a JSON body may have (`[]` is 1), the same in every language."""
+# A number can overflow a double only with a 3-digit exponent or 309+ digits: only then is the value walked.
+_MAY_OVERFLOW = re.compile(r"[0-9][eE]\+?[0-9]{3}|[0-9]{309}")
 
 
-def encode_json(value: Any) -> bytes:
-    """Compact, key-sorted UTF-8 JSON: the bytes every language sends for the same value."""
-    return _JSON_ENCODER.encode(value).encode("utf-8", _REPLACE_SURROGATES)
+def _deeper_than(value: JsonValue, limit: int) -> bool:
+    stack: list[tuple[JsonValue, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        elif not isinstance(node, list):
+            continue
+        if depth + 1 > limit:
+            return True
+        stack.extend((item, depth + 1) for item in node)
+    return False
+
+
+def _overflows(value: JsonValue) -> bool:
+    """True when a number is beyond a double's range (Python keeps 1e400 as inf and huge ints exactly)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif type(node) is float and math.isinf(node):
+            return True
+        elif type(node) is int:
+            try:
+                float(node)
+            except OverflowError:
+                return True
+    return False
 
 
 class WebSocketContext(WebSocketFields):
@@ -113,9 +136,14 @@ class WebSocketContext(WebSocketFields):
             text = self.body.decode("utf-8")
             if text.startswith("\ufeff"):
                 raise ValueError("byte order mark")
-            return _JSON_DECODER.decode(text)
+            value = _JSON_DECODER.decode(text)
         except (ValueError, UnicodeDecodeError, RecursionError):
             raise Messages.INVALID_JSON.error() from None
+        if (text.count("[") + text.count("{") > MAX_JSON_NESTING and _deeper_than(value, MAX_JSON_NESTING)) or (
+            _MAY_OVERFLOW.search(text) is not None and _overflows(value)
+        ):
+            raise Messages.INVALID_JSON.error()
+        return value
 
     # ---- management API --------------------------------------------------------------------
 
@@ -130,22 +158,23 @@ class WebSocketContext(WebSocketFields):
 
     def send_message(self, data: bytes | str, connection_id: str | None = None) -> None:
         """Send bytes (or UTF-8 text) to a connection, the caller by default."""
-        target = connection_id or self.connection_id
+        target = self.connection_id if connection_id is None else connection_id
         payload = _as_bytes(data)
+        check_connection_id("post_to_connection", target)
         check_payload_size("post_to_connection", target, payload, constants.MESSAGE_BYTES)
         self._client().post_to_connection(target, payload)
 
     def send_json_message(self, value: Any, connection_id: str | None = None) -> None:
-        """Send a value as compact, key-sorted UTF-8 JSON."""
+        """Send a value as canonical JSON (RFC 8785: the same bytes in every language)."""
         self.send_message(encode_json(value), connection_id)
 
     def get_connection(self, connection_id: str | None = None) -> ConnectionInfo:
         """Describe a connection, the caller by default."""
-        return self._client().get_connection(connection_id or self.connection_id)
+        return self._client().get_connection(self.connection_id if connection_id is None else connection_id)
 
     def disconnect(self, connection_id: str | None = None) -> None:
-        """Close a connection, the caller by default."""
-        self._client().delete_connection(connection_id or self.connection_id)
+        """Close a connection, the caller by default; one that is already gone counts as closed."""
+        self._client().delete_connection(self.connection_id if connection_id is None else connection_id)
 
     def broadcast(
         self,

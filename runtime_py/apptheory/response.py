@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from apptheory.canonical import encode_json_text
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
 BINARY_CONTENT_TYPE = "application/octet-stream"
 
 HeaderValues = str | Sequence[str]
-
-_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 class Response:
@@ -39,7 +38,7 @@ class Response:
 
     @classmethod
     def json(cls, value: Any, status: int = 200, headers: Mapping[str, HeaderValues] | None = None) -> Response:
-        body = _JSON_ENCODER.encode(value)
+        body = encode_json_text(value)
         return cls(status, body, {"content-type": JSON_CONTENT_TYPE, **(headers or {})})
 
     @classmethod
@@ -98,7 +97,7 @@ def proxy_for(result: object) -> dict[str, Any]:
             "statusCode": 200,
             "headers": {"content-type": JSON_CONTENT_TYPE},
             "multiValueHeaders": {"content-type": [JSON_CONTENT_TYPE]},
-            "body": _JSON_ENCODER.encode(result),
+            "body": encode_json_text(result),
             "isBase64Encoded": False,
         }
     return from_result(result).to_proxy()

@@ -84,6 +84,7 @@ APPTHEORY_STATIC_NAMES = frozenset(
         "IsWebSocketEvent",
         "ManagementEndpointEnv",
         "MaxConcurrency",
+        "MaxJSONNesting",
         "Middleware",
         "New",
         "NewAppError",
@@ -107,12 +108,14 @@ APPTHEORY_STATIC_NAMES = frozenset(
 # Exported names the static sources of package streamer define; IDL classes may not take them.
 STREAMER_STATIC_NAMES = frozenset(
     {
+        "CheckConnectionID",
         "CheckPayloadSize",
         "Client",
         "DeriveInput",
         "DeriveManagementEndpoint",
         "DeriveRegion",
         "ExecuteAPIRegion",
+        "GoneIsSuccess",
         "IsGone",
         "ManagementEndpointEnv",
         "ManagementMaxAttempts",
@@ -238,6 +241,7 @@ class Operation:
     is_delete: bool
     post_limit: str
     fake_note: str
+    gone_is_success: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +274,10 @@ class GoApi:
     status_classes: tuple[tuple[int, str], ...]
     gone: MgmtError
     too_large: MgmtError
+    gone_is_success_consts: tuple[str, ...]
+    invalid_connection: str
+    invalid_connection_sentinel: str
+    invalid_connection_sentinel_text: str
     shapes: tuple[Shape, ...]
     client_imports_time: bool
     operations: tuple[Operation, ...]
@@ -381,7 +389,7 @@ def _shape(s: ir.Shape) -> Shape:
     return Shape(class_name=s.class_name, doc=_doc(s.doc.text), fields=tuple(fields))
 
 
-def _operation(op: ir.Operation, by_class: dict[str, MgmtError]) -> Operation:
+def _operation(op: ir.Operation, invalid_connection: str, gone_class: str) -> Operation:
     output = _shape(op.output) if op.output else None
     size_checks = tuple((p.name.go_local, naming.go_exported(p.max_bytes_const.lower())) for p in op.size_checked)
     is_post = op.name.idl == "post_to_connection"
@@ -392,6 +400,8 @@ def _operation(op: ir.Operation, by_class: dict[str, MgmtError]) -> Operation:
         "get_connection": "; Gone for an unknown or gone connection",
         "delete_connection": "; the connection is gone afterwards",
     }
+    if op.gone_is_success and output is not None:
+        raise GenerateError(f"Go target: gone_is_success on {op.name.idl} needs an operation without output")
     return Operation(
         method=op.name.go,
         const=f"Op{op.name.go}",
@@ -409,12 +419,16 @@ def _operation(op: ir.Operation, by_class: dict[str, MgmtError]) -> Operation:
         fake_returns=f"(streamer.{output.class_name}, error)" if output else "error",
         zero_prefix=f"{output.class_name}{{}}, " if output else "",
         fake_zero_prefix=f"streamer.{output.class_name}{{}}, " if output else "",
-        errors=", ".join(by_class[e.class_name].class_name for e in op.errors) or "none typed",
+        errors=", ".join(
+            [invalid_connection]
+            + [e.class_name for e in op.errors if not (op.gone_is_success and e.class_name == gone_class)]
+        ),
         is_post=is_post,
         is_get=op.name.idl == "get_connection",
         is_delete=op.name.idl == "delete_connection",
         post_limit=size_checks[0][1] if is_post else "",
-        fake_note=notes.get(op.name.idl, ""),
+        fake_note=notes.get(op.name.idl, "") + ("; a Gone answer is success" if op.gone_is_success else ""),
+        gone_is_success=op.gone_is_success,
     )
 
 
@@ -507,7 +521,9 @@ def build(api: ir.Api) -> GoApi:
         by_status.pop(e.status, None)
         by_status[e.status] = e.class_literal
     shapes = tuple(_shape(s) for s in api.streamer.shapes)
-    operations = tuple(_operation(op, by_class) for op in api.streamer.operations)
+    operations = tuple(
+        _operation(op, api.management_invalid_connection, api.gone.class_name) for op in api.streamer.operations
+    )
     by_op = {op.name.idl: o for op, o in zip(api.streamer.operations, operations, strict=True)}
     info = by_op["get_connection"].output
     if info is None or info.class_name != "ConnectionInfo":
@@ -523,6 +539,8 @@ def build(api: ir.Api) -> GoApi:
     streamer_names += [(c.name, f"limit {c.name}") for c in limits]
     streamer_names += [(o.const, f"operation {o.idl_literal}") for o in operations]
     streamer_names += [
+        (api.management_invalid_connection, f"error class {api.management_invalid_connection}"),
+        (_sentinel(api.management_invalid_connection), f"sentinel of {api.management_invalid_connection}"),
         (api.management_server, f"error class {api.management_server}"),
         (_sentinel(api.management_base), f"sentinel of {api.management_base}"),
         (_sentinel(api.management_server), f"sentinel of {api.management_server}"),
@@ -558,6 +576,12 @@ def build(api: ir.Api) -> GoApi:
         status_classes=tuple(sorted(by_status.items())),
         gone=by_class[api.gone.class_name],
         too_large=by_class[api.too_large.class_name],
+        gone_is_success_consts=tuple(o.const for o in operations if o.gone_is_success),
+        invalid_connection=api.management_invalid_connection,
+        invalid_connection_sentinel=_sentinel(api.management_invalid_connection),
+        invalid_connection_sentinel_text=_go_string(
+            f"management API error: {_words(api.management_invalid_connection)}"
+        ),
         shapes=shapes,
         client_imports_time=any(f.go_type == "time.Time" for s in shapes for f in s.fields),
         operations=operations,

@@ -146,6 +146,7 @@ class TsOperation:
     size_checked: tuple[tuple[str, str], ...]
     output_from_wire: str
     returns: str
+    gone_is_success: bool
     doc: str
 
 
@@ -192,6 +193,9 @@ class TsView:
     fixtures_dir: str
     gone_status: int
     gone_code: str
+    gone_class: str
+    gone_is_success_ops: tuple[str, ...]
+    invalid_connection: str
     too_large_status: int
     too_large_code: str
 
@@ -261,6 +265,7 @@ def build_view(api: ir.Api) -> TsView:
                 size_checked=tuple((p.name.ts, p.max_bytes_const) for p in op.size_checked),
                 output_from_wire=f"{shapes[op.output.name.idl].name.ts}FromWire" if op.output else "",
                 returns=op.output.class_name if op.output else "void",
+                gone_is_success=op.gone_is_success,
                 doc=op.doc.text,
             )
             for op in api.streamer.operations
@@ -290,6 +295,9 @@ def build_view(api: ir.Api) -> TsView:
         fixtures_dir=ts_string(FIXTURES_FROM_DIST_TEST),
         gone_status=api.gone.status,
         gone_code=ts_string(api.gone.aws_code),
+        gone_class=api.gone.class_name,
+        gone_is_success_ops=tuple(op.name.idl for op in api.streamer.operations if op.gone_is_success),
+        invalid_connection=api.management_invalid_connection,
         too_large_status=api.too_large.status,
         too_large_code=ts_string(api.too_large.aws_code),
     )

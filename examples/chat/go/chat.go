@@ -32,8 +32,8 @@ var (
 // unknownMessage is what $default sends back to the sender.
 var unknownMessage = map[string]any{"type": "error", "message": `unknown message; send {"action":"say","text":"..."}`}
 
-// sayResult is say's response body. A struct keeps the field order, so the body is byte for byte
-// the Python app's {"sent":N,"gone":N,"failed":N} (a map would be encoded with sorted keys).
+// sayResult is say's response body. The runtime encodes it as canonical JSON (RFC 8785, keys
+// sorted), so the body is byte for byte the other languages' {"failed":N,"gone":N,"sent":N}.
 type sayResult struct {
 	Sent   int `json:"sent"`
 	Gone   int `json:"gone"`

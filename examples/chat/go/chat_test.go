@@ -155,7 +155,7 @@ func TestSayBroadcastsToTheRoomOnlyAndPrunesGoneMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := handle(t, f.app, "say", testkit.ConnectionID("a"), say("hi <&> \u2028 é"))
-	if p.StatusCode != 200 || p.Body != `{"sent":2,"gone":1,"failed":0}` || p.Headers["content-type"] != apptheory.ContentTypeJSON {
+	if p.StatusCode != 200 || p.Body != `{"failed":0,"gone":1,"sent":2}` || p.Headers["content-type"] != apptheory.ContentTypeJSON {
 		t.Fatalf("say: %+v", p)
 	}
 	expected := [][]byte{[]byte("{\"from\":\"a\",\"room\":\"r1\",\"text\":\"hi <&> \u2028 é\",\"type\":\"message\"}")}
@@ -177,7 +177,7 @@ func TestSayCountsFailedSends(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := handle(t, f.app, "say", testkit.ConnectionID("a"), say("hi"))
-	if p.StatusCode != 200 || p.Body != `{"sent":1,"gone":0,"failed":1}` {
+	if p.StatusCode != 200 || p.Body != `{"failed":1,"gone":0,"sent":1}` {
 		t.Fatalf("say: %+v", p)
 	}
 	if got := members(t, f.rooms, "r1"); !reflect.DeepEqual(got, []string{"a", "b"}) {

@@ -278,7 +278,7 @@ func TestChatAppOnDynamoDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := handle(t, app, "say", testkit.ConnectionID("b"), say("via dynamo"))
-	if p.StatusCode != 200 || p.Body != `{"sent":2,"gone":1,"failed":0}` {
+	if p.StatusCode != 200 || p.Body != `{"failed":0,"gone":1,"sent":2}` {
 		t.Fatalf("say: %+v", p)
 	}
 	want := `{"from":"b","room":"r1","text":"via dynamo","type":"message"}`

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -39,7 +40,16 @@ type Option func(*App)
 func WithWebSocketSupport() Option { return func(a *App) { a.websocket.Store(true) } }
 
 // WithWebSocketClientFactory replaces the SDK-backed management client (e.g. with testkit's fake).
-func WithWebSocketClientFactory(f ClientFactory) Option { return func(a *App) { a.clientFactory = f } }
+// f must not be nil: New panics naming this option (options cannot return errors, and a nil
+// factory would otherwise only fail on the first management call).
+func WithWebSocketClientFactory(f ClientFactory) Option {
+	return func(a *App) {
+		if f == nil {
+			a.badOptions = append(a.badOptions, "apptheory.WithWebSocketClientFactory: the client factory must be a non-nil function")
+		}
+		a.clientFactory = f
+	}
+}
 
 // WithManagementEndpoint sets the management endpoint explicitly (it wins over
 // APPTHEORY_WS_MANAGEMENT_ENDPOINT and over the endpoint derived from the event).
@@ -60,6 +70,7 @@ type App struct {
 	managementEndpoint string
 	logWriter          io.Writer
 	logMu              sync.Mutex
+	badOptions         []string
 
 	mu             sync.Mutex // guards registration and the lazily built routing table
 	routes         map[string]Handler
@@ -74,11 +85,15 @@ type App struct {
 	endpoints   map[endpointKey]endpointValue
 }
 
-// New makes an App; New(WithWebSocketSupport()) is the usual start, as in Lift.
+// New makes an App; New(WithWebSocketSupport()) is the usual start, as in Lift. It panics, naming
+// the option, for an invalid option value (WithWebSocketClientFactory(nil)).
 func New(opts ...Option) *App {
 	a := &App{routes: map[string]Handler{}, logWriter: os.Stderr}
 	for _, opt := range opts {
 		opt(a)
+	}
+	if len(a.badOptions) > 0 {
+		panic(strings.Join(a.badOptions, "; "))
 	}
 	return a
 }

@@ -129,6 +129,15 @@ func TestRegistrationErrorsPanic(t *testing.T) {
 	}
 }
 
+func TestNilClientFactoryPanicsNamingTheOption(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "WithWebSocketClientFactory") {
+			t.Errorf("New(WithWebSocketClientFactory(nil)) recovered %v", r)
+		}
+	}()
+	apptheory.New(apptheory.WithWebSocketClientFactory(nil))
+}
+
 func TestUnknownEventsAreInvocationErrors(t *testing.T) {
 	app := apptheory.New(apptheory.WithWebSocketSupport())
 	for _, event := range []string{
@@ -291,8 +300,8 @@ func TestHandlerResults(t *testing.T) {
 		{"nil response", (*apptheory.Response)(nil), 200, "", "", false},
 		{"map", map[string]any{"b": 1, "a": "<&>"}, 200, apptheory.ContentTypeJSON, `{"a":"<&>","b":1}`, false},
 		{"list", []any{1, "two"}, 200, apptheory.ContentTypeJSON, `[1,"two"]`, false},
-		{"struct", point{1, 2}, 200, apptheory.ContentTypeJSON, `{"y":1,"x":2}`, false},
-		{"struct pointer", &point{3, 4}, 200, apptheory.ContentTypeJSON, `{"y":3,"x":4}`, false},
+		{"struct", point{1, 2}, 200, apptheory.ContentTypeJSON, `{"x":2,"y":1}`, false}, // canonical: sorted
+		{"struct pointer", &point{3, 4}, 200, apptheory.ContentTypeJSON, `{"x":4,"y":3}`, false},
 		{"string", "pong ✓", 200, apptheory.ContentTypeText, "pong ✓", false},
 		{"bytes", []byte{0, 1, 2, 255}, 200, apptheory.ContentTypeBinary, "AAEC/w==", true},
 		{"response", &apptheory.Response{Status: 201, Headers: map[string][]string{"X-A": {"1", "2"}}, Body: []byte("made")}, 201, "", "made", false},
@@ -334,7 +343,7 @@ func TestEncodeJSON(t *testing.T) {
 		{"<script>&</script>", `"<script>&</script>"`},
 		{"line\u2028para\u2029", "\"line\u2028para\u2029\""},
 		{`back\u2028slash`, `"back\\u2028slash"`},
-		{json.Number("12345678901234567890"), `12345678901234567890`},
+		{json.Number("12345678901234567890"), `12345678901234567000`},
 	}
 	for _, tc := range cases {
 		got, err := apptheory.EncodeJSON(tc.value)
@@ -344,6 +353,60 @@ func TestEncodeJSON(t *testing.T) {
 	}
 	if _, err := apptheory.EncodeJSON(map[string]any{"x": nanValue()}); err == nil {
 		t.Error("NaN must not encode")
+	}
+}
+
+func TestAbsentMapsAreEmptyAndJSONBodyLimits(t *testing.T) {
+	app := apptheory.New(apptheory.WithLogWriter(nil))
+	app.WebSocket("$default", func(c *apptheory.Context) (any, error) {
+		ws, _ := c.AsWebSocket()
+		if ws.Headers() == nil || ws.MultiValueHeaders() == nil || ws.Query() == nil || ws.MultiValueQuery() == nil {
+			t.Error("an absent map must be empty, not nil")
+		}
+		var body any
+		if err := ws.JSON(&body); err != nil {
+			return nil, err
+		}
+		return map[string]any{"headers": ws.Headers(), "multi": ws.MultiValueHeaders(), "query": ws.Query(),
+			"multi_query": ws.MultiValueQuery(), "body": body}, nil
+	})
+	event := func(body string) []byte {
+		doc, _ := json.Marshal(map[string]any{"requestContext": map[string]any{"routeKey": "$default",
+			"connectionId": "c1", "requestId": "r1"}, "body": body})
+		return doc
+	}
+	p := handle(t, app, event(`{"n":1.0,"big":9007199254740993,"e":1e21,"z":-0.0,"s":"\ud800"}`))
+	want := "{\"body\":{\"big\":9007199254740992,\"e\":1e+21,\"n\":1,\"s\":\"\uFFFD\",\"z\":0}," +
+		`"headers":{},"multi":{},"multi_query":{},"query":{}}`
+	if p.StatusCode != 200 || p.Body != want {
+		t.Errorf("got %d %s\nwant %s", p.StatusCode, p.Body, want)
+	}
+	// A number beyond float64's range, or nesting deeper than MaxJSONNesting, is invalid JSON (400).
+	deep := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	for body, status := range map[string]int{`{"n":1e400}`: 400, `[-1e309]`: 400, "1" + strings.Repeat("0", 400): 400,
+		`[1e-400]`: 200, deep(apptheory.MaxJSONNesting): 200, deep(apptheory.MaxJSONNesting + 1): 400,
+		`{"a":` + deep(apptheory.MaxJSONNesting-1) + `}`: 200, `{"a":` + deep(apptheory.MaxJSONNesting) + `}`: 400} {
+		p = handle(t, app, event(body))
+		if p.StatusCode != status {
+			t.Errorf("%.60s: %d %s", body, p.StatusCode, p.Body)
+		}
+		if status == 400 {
+			if code, message, _ := envelope(t, p); code != apptheory.CodeBadRequest || message != "invalid json" {
+				t.Errorf("%.60s: %s %s", body, code, message)
+			}
+		}
+	}
+	// Into a struct (json.Unmarshal) the same limits hold.
+	strict := apptheory.New()
+	strict.WebSocket("$default", func(c *apptheory.Context) (any, error) {
+		ws, _ := c.AsWebSocket()
+		var v struct{ A any }
+		return nil, ws.JSON(&v)
+	})
+	for _, body := range []string{`{"A":` + deep(apptheory.MaxJSONNesting) + `}`, `{"A":[1e400]}`} {
+		if p := handle(t, strict, event(body)); p.StatusCode != 400 {
+			t.Errorf("struct target %.60s: %d %s", body, p.StatusCode, p.Body)
+		}
 	}
 }
 
@@ -412,7 +475,7 @@ func TestManagementCallsThroughTheFake(t *testing.T) {
 		if err := ws.SendMessageTo("conn-2", []byte("hi")); err != nil {
 			return nil, err
 		}
-		info, err := ws.GetConnection("")
+		info, err := ws.GetConnection(ws.ConnectionID())
 		if err != nil {
 			return nil, err
 		}
@@ -539,25 +602,24 @@ func TestBroadcastIsBoundedAndReportsEveryTarget(t *testing.T) {
 	}
 }
 
-func TestTimestampsMatchPythonRounding(t *testing.T) {
+func TestTimestampsAreWholeMilliseconds(t *testing.T) {
 	app := apptheory.New()
 	var got time.Time
+	var code int
 	app.WebSocket("$default", func(c *apptheory.Context) (any, error) {
 		ws, _ := c.AsWebSocket()
-		got = ws.ConnectedAt()
+		got, code = ws.ConnectedAt(), ws.DisconnectStatusCode()
 		return nil, nil
 	})
-	// Python: datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=value)
+	// A whole number from 1970 through 9999 (1500.0 is 1500: JavaScript cannot tell them apart).
 	for literal, want := range map[string]string{
-		"1795675238012":        "2026-11-26T06:40:38.012000Z",
-		"1795675238012.5005":   "2026-11-26T06:40:38.012500Z",
-		"0.0005":               "1970-01-01T00:00:00.000000Z",
-		"0.0015":               "1970-01-01T00:00:00.000002Z",
-		"-1.5":                 "1969-12-31T23:59:59.998500Z",
-		"1e3":                  "1970-01-01T00:00:01.000000Z",
-		"-62135596800000":      "0001-01-01T00:00:00.000000Z",
-		"253402300799999":      "9999-12-31T23:59:59.999000Z",
-		"253402300799998.9999": "9999-12-31T23:59:59.999000Z",
+		"1795675238012":   "2026-11-26T06:40:38.012000Z",
+		"1500.0":          "1970-01-01T00:00:01.500000Z",
+		"1e3":             "1970-01-01T00:00:01.000000Z",
+		"0":               "1970-01-01T00:00:00.000000Z",
+		"-0.0":            "1970-01-01T00:00:00.000000Z",
+		"8590000000001":   "2242-03-17T07:06:40.001000Z",
+		"253402300799999": "9999-12-31T23:59:59.999000Z",
 	} {
 		event := fmt.Sprintf(`{"requestContext": {"connectionId": "c", "routeKey": "$default", "connectedAt": %s}}`, literal)
 		if p := handle(t, app, []byte(event)); p.StatusCode != 200 {
@@ -566,6 +628,13 @@ func TestTimestampsMatchPythonRounding(t *testing.T) {
 		}
 		if s := got.Format("2006-01-02T15:04:05.000000Z"); s != want {
 			t.Errorf("%s: %s, want %s", literal, s, want)
+		}
+	}
+	// Integer fields take an integral value within ±(2^53-1).
+	for literal, want := range map[string]int{"1000.0": 1000, "1e3": 1000, "9007199254740991": 1<<53 - 1, "-9007199254740991.0": -(1<<53 - 1)} {
+		event := fmt.Sprintf(`{"requestContext": {"connectionId": "c", "routeKey": "$default", "disconnectStatusCode": %s}}`, literal)
+		if p := handle(t, app, []byte(event)); p.StatusCode != 200 || code != want {
+			t.Errorf("%s: %d %s, code %d", literal, p.StatusCode, p.Body, code)
 		}
 	}
 }

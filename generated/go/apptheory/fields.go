@@ -5,7 +5,7 @@ package apptheory
 import "time"
 
 // WebSocketFields is the IDL's context: Typed view of one API Gateway WebSocket event.
-// Each field has an accessor; a field the event does not carry is its zero value.
+// Each field has an accessor; a field the event does not carry is its zero value (a map: empty, not nil).
 type WebSocketFields struct {
 	connectionID         string
 	routeKey             string

@@ -66,14 +66,33 @@ func parseString(value jsonValue, path string, required, trim bool) (string, *Ev
 	return s, nil
 }
 
+// maxSafeInteger is 2^53-1: JSON numbers as every language reads them (JavaScript has only
+// doubles), so an integer field takes a number with an integral value (1000.0 is 1000) within the
+// doubles' exact range, and nothing else.
+const maxSafeInteger = 1<<53 - 1
+
+// integral is the value of a number with an integral value within ±maxSafeInteger.
+func integral(value jsonValue) (int64, bool) {
+	if value.kind != jsonNumberKind {
+		return 0, false
+	}
+	if value.isInteger() {
+		i, err := strconv.ParseInt(value.s, 10, 64)
+		return i, err == nil && i >= -maxSafeInteger && i <= maxSafeInteger
+	}
+	f, err := strconv.ParseFloat(value.s, 64) // ±Inf (err) and NaN cannot pass the checks below
+	if err != nil || f != math.Trunc(f) || f < -maxSafeInteger || f > maxSafeInteger {
+		return 0, false
+	}
+	return int64(f), true
+}
+
 func parseInt(value jsonValue, path string) (int, *EventError) {
 	if value.kind == jsonNull {
 		return 0, nil
 	}
-	if value.isInteger() {
-		if i, err := strconv.Atoi(value.s); err == nil {
-			return i, nil
-		}
+	if i, ok := integral(value); ok {
+		return int(i), nil
 	}
 	return 0, invalidEvent(path, "must be an integer")
 }
@@ -88,46 +107,19 @@ func parseBool(value jsonValue, path string) (bool, *EventError) {
 	return false, invalidEvent(path, "must be a boolean")
 }
 
-// Epoch milliseconds of year 1 through 9999: what every runtime's time type can hold.
-const (
-	minEpochMillis = -62135596800000
-	maxEpochMillis = 253402300799999
-)
+// maxEpochMillis is 9999-12-31T23:59:59.999Z: epoch milliseconds are a whole number from
+// 1970-01-01 through the end of year 9999, in every language.
+const maxEpochMillis = 253402300799999
 
 func parseTimestamp(value jsonValue, path string) (time.Time, *EventError) {
 	if value.kind == jsonNull {
 		return time.Time{}, nil
 	}
-	if value.kind != jsonNumberKind {
+	ms, ok := integral(value)
+	if !ok || ms < 0 || ms > maxEpochMillis {
 		return time.Time{}, invalidEvent(path, "must be epoch milliseconds")
 	}
-	if value.isInteger() {
-		ms, err := strconv.ParseInt(value.s, 10, 64)
-		if err != nil || ms < minEpochMillis || ms > maxEpochMillis {
-			return time.Time{}, invalidEvent(path, "must be epoch milliseconds")
-		}
-		return time.UnixMilli(ms).UTC(), nil
-	}
-	ms, err := strconv.ParseFloat(value.s, 64)
-	if err != nil || math.IsInf(ms, 0) || math.IsNaN(ms) || ms < minEpochMillis || ms > maxEpochMillis {
-		return time.Time{}, invalidEvent(path, "must be epoch milliseconds")
-	}
-	return time.UnixMicro(millisToMicros(ms)).UTC(), nil
-}
-
-// millisToMicros rounds fractional milliseconds to microseconds exactly as Python's
-// timedelta(milliseconds=ms) does: whole and fractional parts apart, the leftover rounded half to even.
-func millisToMicros(ms float64) int64 {
-	whole, frac := math.Modf(ms)
-	us := int64(whole) * 1000
-	sub, left := math.Modf(frac * 1000)
-	us += int64(sub)
-	rounded := math.Round(left)
-	if math.Abs(rounded-left) == 0.5 {
-		odd := float64(us & 1)
-		rounded = 2*math.Round((left+odd)*0.5) - odd
-	}
-	return us + int64(rounded)
+	return time.UnixMilli(ms).UTC(), nil
 }
 
 func parsePayload(value jsonValue, path string) ([]byte, *EventError) {
@@ -191,9 +183,10 @@ func decodeCanonicalBase64(s string) ([]byte, bool) {
 	return data, true
 }
 
+// An absent (or null) map is an empty map, never nil: every runtime reads it as {}.
 func parseStringMap(value jsonValue, path string, lowercaseKeys bool) (map[string]string, *EventError) {
 	if value.kind == jsonNull {
-		return nil, nil
+		return map[string]string{}, nil
 	}
 	if value.kind != jsonObjectKind {
 		return nil, invalidEvent(path, "must be a mapping of strings")
@@ -217,7 +210,7 @@ func parseStringMap(value jsonValue, path string, lowercaseKeys bool) (map[strin
 
 func parseMultiMap(value jsonValue, path string, lowercaseKeys bool) (map[string][]string, *EventError) {
 	if value.kind == jsonNull {
-		return nil, nil
+		return map[string][]string{}, nil
 	}
 	if value.kind != jsonObjectKind {
 		return nil, invalidEvent(path, "must be a mapping of string lists")

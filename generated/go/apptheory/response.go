@@ -28,9 +28,9 @@ type Response struct {
 	IsBase64 bool
 }
 
-// JSONResponse is a Response with v as its compact JSON body and the JSON content type.
+// JSONResponse is a Response with v as its canonical JSON body (EncodeJSON) and the JSON content type.
 func JSONResponse(status int, v any) (*Response, error) {
-	body, err := encodeJSON(v)
+	body, err := EncodeJSON(v)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (r *Response) Proxy() (ProxyResponse, error) {
 
 // jsonProxy is the proxy response for a JSON result, built directly (the common case).
 func jsonProxy(result any) (ProxyResponse, error) {
-	body, err := encodeJSON(result)
+	body, err := EncodeJSON(result)
 	if err != nil {
 		return ProxyResponse{}, err
 	}

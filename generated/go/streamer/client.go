@@ -37,12 +37,15 @@ type Client interface {
 	// GetConnection calls GET /@connections/{connectionId}: Read a connection's metadata.
 	GetConnection(ctx context.Context, connectionID string) (ConnectionInfo, error)
 
-	// DeleteConnection calls DELETE /@connections/{connectionId}: Close a connection.
+	// DeleteConnection calls DELETE /@connections/{connectionId}: Close a connection; one that is already gone counts as closed (no error).
 	DeleteConnection(ctx context.Context, connectionID string) error
 }
 
-// PostToConnection calls POST /@connections/{connectionId}: Send data to a connection. Typed errors: GoneError, ForbiddenError, PayloadTooLargeError, ThrottledError.
+// PostToConnection calls POST /@connections/{connectionId}: Send data to a connection. Typed errors: InvalidConnectionError, GoneError, ForbiddenError, PayloadTooLargeError, ThrottledError.
 func (c *SDKClient) PostToConnection(ctx context.Context, connectionID string, data []byte) error {
+	if err := CheckConnectionID(OpPostToConnection, connectionID); err != nil {
+		return err
+	}
 	if err := CheckPayloadSize(OpPostToConnection, connectionID, data, MessageBytes); err != nil {
 		return err
 	}
@@ -51,8 +54,11 @@ func (c *SDKClient) PostToConnection(ctx context.Context, connectionID string, d
 	return c.wrap(OpPostToConnection, connectionID, err)
 }
 
-// GetConnection calls GET /@connections/{connectionId}: Read a connection's metadata. Typed errors: GoneError, ForbiddenError, ThrottledError.
+// GetConnection calls GET /@connections/{connectionId}: Read a connection's metadata. Typed errors: InvalidConnectionError, GoneError, ForbiddenError, ThrottledError.
 func (c *SDKClient) GetConnection(ctx context.Context, connectionID string) (ConnectionInfo, error) {
+	if err := CheckConnectionID(OpGetConnection, connectionID); err != nil {
+		return ConnectionInfo{}, err
+	}
 	input := &apigatewaymanagementapi.GetConnectionInput{ConnectionId: aws.String(connectionID)}
 	out, err := c.api.GetConnection(ctx, input)
 	if err != nil {
@@ -70,9 +76,15 @@ func (c *SDKClient) GetConnection(ctx context.Context, connectionID string) (Con
 	return info, nil
 }
 
-// DeleteConnection calls DELETE /@connections/{connectionId}: Close a connection. Typed errors: GoneError, ForbiddenError, ThrottledError.
+// DeleteConnection calls DELETE /@connections/{connectionId}: Close a connection; one that is already gone counts as closed (no error). Typed errors: InvalidConnectionError, ForbiddenError, ThrottledError.
 func (c *SDKClient) DeleteConnection(ctx context.Context, connectionID string) error {
+	if err := CheckConnectionID(OpDeleteConnection, connectionID); err != nil {
+		return err
+	}
 	input := &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: aws.String(connectionID)}
 	_, err := c.api.DeleteConnection(ctx, input)
-	return c.wrap(OpDeleteConnection, connectionID, err)
+	if err = c.wrap(OpDeleteConnection, connectionID, err); IsGone(err) {
+		return nil // gone is success: the connection is closed either way
+	}
+	return err
 }

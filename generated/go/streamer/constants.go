@@ -34,6 +34,6 @@ const (
 	// OpGetConnection names GET /@connections/{connectionId}: Read a connection's metadata.
 	OpGetConnection = "get_connection"
 
-	// OpDeleteConnection names DELETE /@connections/{connectionId}: Close a connection.
+	// OpDeleteConnection names DELETE /@connections/{connectionId}: Close a connection; one that is already gone counts as closed (no error).
 	OpDeleteConnection = "delete_connection"
 )

@@ -5,6 +5,7 @@ package streamer
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ManagementError means a management API call failed. It carries the operation, the connection,
@@ -66,6 +67,9 @@ var (
 
 	// ErrServer matches a ServerError.
 	ErrServer = errors.New("management API server error")
+
+	// ErrInvalidConnection matches an InvalidConnectionError (Lift's ErrInvalidConnection).
+	ErrInvalidConnection = errors.New("management API error: invalid connection")
 )
 
 // GoneError is the AWS GoneException (HTTP 410, not retryable): The connection is gone (closed, unknown, or still in $connect).
@@ -121,6 +125,32 @@ func (e *ServerError) As(target any) bool { return asBase(&e.ManagementError, ta
 // Is matches ErrServer and ErrManagement.
 func (e *ServerError) Is(target error) bool {
 	return target == ErrServer || target == ErrManagement
+}
+
+// InvalidConnectionError means the connection id is empty or only white space. It is raised
+// locally, before any network call (so HTTP status 0, no AWS code, not retryable), by the SDK
+// client and testkit's fake alike (see CheckConnectionID).
+type InvalidConnectionError struct{ ManagementError }
+
+func (e *InvalidConnectionError) Error() string {
+	return fmt.Sprintf("%s %q: connection id is empty", e.Operation, e.ConnectionID)
+}
+
+// As lets errors.As reach the embedded *ManagementError.
+func (e *InvalidConnectionError) As(target any) bool { return asBase(&e.ManagementError, target) }
+
+// Is matches ErrInvalidConnection and ErrManagement.
+func (e *InvalidConnectionError) Is(target error) bool {
+	return target == ErrInvalidConnection || target == ErrManagement
+}
+
+// CheckConnectionID fails locally with an InvalidConnectionError when connectionID is empty or
+// only Unicode white space (strings.TrimSpace leaves nothing), before any network call.
+func CheckConnectionID(operation, connectionID string) error {
+	if strings.TrimSpace(connectionID) != "" {
+		return nil
+	}
+	return &InvalidConnectionError{ManagementError{Operation: operation, ConnectionID: connectionID, Message: "connection id is empty"}}
 }
 
 // NewManagementError is the typed error for a failed call: by AWS code, then by HTTP status, then
@@ -185,6 +215,16 @@ func classByStatus(status int) string {
 		return "ThrottledError"
 	}
 	return ""
+}
+
+// GoneIsSuccess reports whether a GoneError from the operation counts as success
+// (the IDL's gone_is_success: the goal already holds, e.g. a connection to close is closed).
+func GoneIsSuccess(operation string) bool {
+	switch operation {
+	case OpDeleteConnection:
+		return true
+	}
+	return false
 }
 
 // IsGone reports whether err is (or wraps) a GoneError: the connection is gone.

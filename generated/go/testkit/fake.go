@@ -4,7 +4,6 @@ package testkit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -13,8 +12,9 @@ import (
 
 // FakeManagementClient is a strict in-memory fake of the management API, for unit tests; no network.
 // It implements exactly streamer.Client and behaves like AWS where AWS is strict: unknown or gone
-// connections are a GoneError, posting during $connect is a GoneError, and
-// payloads over the limit are a PayloadTooLargeError. Every call is recorded, failed ones too.
+// connections are a GoneError, posting during $connect is a GoneError,
+// payloads over the limit are a PayloadTooLargeError, and an empty or blank connection id is
+// an InvalidConnectionError before anything is recorded. Every other call is recorded, failed ones too.
 // Fakes made with ForEndpoint share connections, injected failures and recorded calls.
 type FakeManagementClient struct {
 	endpoint string
@@ -66,16 +66,19 @@ func (f *FakeManagementClient) GetConnection(_ context.Context, connectionID str
 	return info, nil
 }
 
-// DeleteConnection is the fake "delete_connection": Close a connection. Recorded; the connection is gone afterwards.
+// DeleteConnection is the fake "delete_connection": Close a connection; one that is already gone counts as closed (no error). Recorded; the connection is gone afterwards; a Gone answer is success.
 func (f *FakeManagementClient) DeleteConnection(_ context.Context, connectionID string) error {
 	if err := f.begin(streamer.OpDeleteConnection, connectionID, nil); err != nil {
+		if streamer.IsGone(err) {
+			return nil // gone is success: the connection is closed either way
+		}
 		return err
 	}
 	f.state.mu.Lock()
 	defer f.state.mu.Unlock()
 	conn, err := f.live(streamer.OpDeleteConnection, connectionID)
 	if err != nil {
-		return err
+		return nil // already gone: closed either way
 	}
 	conn.state = StateGone
 	return nil
@@ -103,10 +106,12 @@ func gone(op, connectionID, why string) error {
 	return streamer.NewManagementError(op, connectionID, 410, "GoneException", why, nil)
 }
 
-// begin records the call, then fails it when an injected failure matches (removed unless sticky).
+// begin rejects an empty or blank connection id as the SDK client does (an InvalidConnectionError,
+// no call recorded: nothing reached the network), records the call, then fails it when an injected
+// failure matches (removed unless sticky).
 func (f *FakeManagementClient) begin(op, connectionID string, data []byte) error {
-	if connectionID == "" {
-		return errors.New("testkit: connection id must be a non-empty string")
+	if err := streamer.CheckConnectionID(op, connectionID); err != nil {
+		return err
 	}
 	f.state.mu.Lock()
 	defer f.state.mu.Unlock()

@@ -32,11 +32,54 @@ func TestFakeBehavesLikeAWS(t *testing.T) {
 	if err := fake.PostToConnection(ctx, "live", make([]byte, streamer.MessageBytes+1)); !errors.Is(err, streamer.ErrPayloadTooLarge) {
 		t.Errorf("oversize: %v", err)
 	}
-	if err := fake.PostToConnection(ctx, "", []byte("x")); err == nil || errors.Is(err, streamer.ErrManagement) {
-		t.Errorf("an empty connection id is a usage error, not an AWS one: %v", err)
-	}
 	if n := len(fake.Calls()); n != 5 {
 		t.Errorf("%d calls recorded; every call is, failed ones too", n)
+	}
+	// An empty or blank id fails as in the SDK client, before anything reaches "the network".
+	for _, id := range []string{"", " ", "\t\n", "\u00a0\u3000"} {
+		errs := map[string]error{
+			streamer.OpPostToConnection: fake.PostToConnection(ctx, id, []byte("x")),
+			streamer.OpDeleteConnection: fake.DeleteConnection(ctx, id),
+		}
+		_, errs[streamer.OpGetConnection] = fake.GetConnection(ctx, id)
+		for op, err := range errs {
+			var invalid *streamer.InvalidConnectionError
+			var base *streamer.ManagementError
+			if !errors.As(err, &invalid) || !errors.Is(err, streamer.ErrInvalidConnection) ||
+				!errors.Is(err, streamer.ErrManagement) || !errors.As(err, &base) || base.Operation != op ||
+				base.ConnectionID != id || base.Status != 0 || base.AWSCode != "" || base.Retryable {
+				t.Errorf("%s %q: %#v", op, id, err)
+			}
+		}
+	}
+	if n := len(fake.Calls()); n != 5 {
+		t.Errorf("a blank connection id was recorded: %d calls", n)
+	}
+	// Deleting a gone (or unknown) connection is success when the IDL says so, recorded either way;
+	// other failures stay typed.
+	goneIsSuccess := streamer.GoneIsSuccess(streamer.OpDeleteConnection)
+	for _, id := range []string{"left", "never"} {
+		if err := fake.DeleteConnection(ctx, id); (err == nil) != goneIsSuccess || (err != nil && !streamer.IsGone(err)) {
+			t.Errorf("delete %s: %v", id, err)
+		}
+	}
+	if err := fake.Fail(Failure{Op: streamer.OpDeleteConnection, AWSCode: "GoneException"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.DeleteConnection(ctx, "live"); (err == nil) != goneIsSuccess {
+		t.Errorf("an injected Gone on delete: %v", err)
+	}
+	if err := fake.Fail(Failure{Op: streamer.OpDeleteConnection, AWSCode: "ForbiddenException"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.DeleteConnection(ctx, "live"); !errors.Is(err, streamer.ErrForbidden) {
+		t.Errorf("an injected Forbidden on delete stays typed: %v", err)
+	}
+	if n := len(fake.Calls()); n != 9 {
+		t.Errorf("deletes of gone connections are recorded: %d calls", n)
+	}
+	if state, _ := fake.StateOf("live"); state != StateConnected {
+		t.Errorf("state after failed deletes: %s", state)
 	}
 	if err := fake.DeleteConnection(ctx, "live"); err != nil {
 		t.Fatal(err)
@@ -196,7 +239,7 @@ func TestCheckFixtureDetectsEveryKindOfMismatch(t *testing.T) {
 	edits := map[string]func(expect map[string]any){
 		"status": func(e map[string]any) { e["response"].(map[string]any)["status"] = 201 },
 		"header": func(e map[string]any) { e["response"].(map[string]any)["headers"] = map[string]any{} },
-		"body":   func(e map[string]any) { e["response"].(map[string]any)["body_json"].(map[string]any)["sent"] = false },
+		"body":   func(e map[string]any) { e["response"].(map[string]any)["body"] = `{"sent": true}` },
 		"call data": func(e map[string]any) {
 			e["calls"].([]any)[0].(map[string]any)["data"].(map[string]any)["value"] = `{"ok":false}`
 		},

@@ -13,11 +13,13 @@ from apptheory_generated.errors import (
     ErrorMessage,
     ForbiddenError,
     GoneError,
+    InvalidConnectionError,
     ManagementError,
     Messages,
     PayloadTooLargeError,
     ServerError,
     ThrottledError,
+    check_connection_id,
     management_error,
 )
 from apptheory_generated.streamer import (
@@ -36,6 +38,7 @@ __all__ = [
     "EventError",
     "ForbiddenError",
     "GoneError",
+    "InvalidConnectionError",
     "JsonValue",
     "ManagementClient",
     "ManagementError",
@@ -44,5 +47,6 @@ __all__ = [
     "ServerError",
     "ThrottledError",
     "WebSocketFields",
+    "check_connection_id",
     "management_error",
 ]

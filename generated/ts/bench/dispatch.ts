@@ -10,7 +10,8 @@
  * - runtime: `app.handle` -> handler reads connectionId / routeKey / requestId and the JSON body,
  *   `sendJSONMessage({ echo: body, from: connectionId })`, returns an object (JSON 200 response).
  * - baseline: a plain async function on the raw event doing the same work directly (JSON.parse, the
- *   https://{domainName}/{stage} endpoint, compact key-sorted JSON, postToConnection, the proxy object).
+ *   https://{domainName}/{stage} endpoint, key-sorted JSON (JSON.stringify per leaf; equal to RFC 8785 for
+ *   these values), postToConnection, the proxy object).
  *
  * Prints the median µs/event over interleaved rounds and the ratio runtime/baseline; never asserts.
  */
@@ -90,7 +91,7 @@ function buildBaseline(fake: FakeManagementClient): Handle {
       statusCode: 200,
       headers: { "content-type": JSON_CONTENT_TYPE },
       multiValueHeaders: { "content-type": [JSON_CONTENT_TYPE] },
-      body: JSON.stringify({ ok: true, route: rc.routeKey, request_id: rc.requestId }),
+      body: sortedJson({ ok: true, route: rc.routeKey, request_id: rc.requestId }),
       isBase64Encoded: false,
     };
   };

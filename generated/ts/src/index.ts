@@ -23,11 +23,10 @@ export {
   Context,
   DEFAULT_BROADCAST_CONCURRENCY,
   WebSocketContext,
-  encodeJson,
   type BroadcastOptions,
   type LambdaContext,
 } from "./context.js";
-export { EventError, type EventRecord, type JsonValue, type MultiMap, type StringMap } from "./event.js";
+export { EventError, type EventRecord, type MultiMap, type StringMap } from "./event.js";
 export * from "./generated/constants.js";
 export {
   APP_ERROR_STATUS,
@@ -36,6 +35,7 @@ export {
   ErrorMessage,
   ForbiddenError,
   GoneError,
+  InvalidConnectionError,
   ManagementError,
   Messages,
   PayloadTooLargeError,
@@ -46,6 +46,7 @@ export {
   type ManagementErrorClass,
   type ManagementErrorOptions,
 } from "./generated/errors.js";
+export { JsonEncodingError, encodeCanonicalJson, encodeJson, type JsonValue } from "./json.js";
 export type { ConnectionInfo, ManagementClient } from "./generated/streamer.js";
 export {
   Response,

@@ -2,7 +2,7 @@
 /** Handler results and their API Gateway proxy form. */
 
 import { setOwn } from "./event.js";
-import { encodeCompactJson, isPlainObject } from "./json.js";
+import { encodeCanonicalJson, isPlainObject } from "./json.js";
 import { encodeBase64 } from "./text.js";
 
 export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
@@ -38,9 +38,9 @@ export class Response {
     this.headers = headers;
   }
 
-  /** A JSON response (compact; content-type application/json; charset=utf-8). */
+  /** A JSON response (canonical JSON, RFC 8785; content-type application/json; charset=utf-8). */
   static json(value: unknown, status = 200, headers: Headers = {}): Response {
-    return new Response(status, encodeCompactJson(value), { "content-type": JSON_CONTENT_TYPE, ...headers });
+    return new Response(status, encodeCanonicalJson(value), { "content-type": JSON_CONTENT_TYPE, ...headers });
   }
 
   /** A text response (content-type text/plain; charset=utf-8). */
@@ -117,7 +117,7 @@ export function proxyFor(result: unknown): ProxyResponse {
       statusCode: 200,
       headers: { "content-type": JSON_CONTENT_TYPE },
       multiValueHeaders: { "content-type": [JSON_CONTENT_TYPE] },
-      body: encodeCompactJson(result),
+      body: encodeCanonicalJson(result),
       isBase64Encoded: false,
     };
   }

@@ -8,6 +8,7 @@ import { rstripChar } from "./text.js";
 export {
   ForbiddenError,
   GoneError,
+  InvalidConnectionError,
   ManagementError,
   PayloadTooLargeError,
   ServerError,
@@ -15,7 +16,9 @@ export {
   managementError,
 } from "./generated/errors.js";
 export {
+  GONE_IS_SUCCESS,
   SdkManagementClient,
+  checkConnectionId,
   checkPayloadSize,
   connectionInfoFromWire,
   sdkError,

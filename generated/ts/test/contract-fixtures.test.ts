@@ -31,6 +31,22 @@ const FIXTURES: readonly { readonly id: string; readonly file: string }[] = [
     file: "body.invalid_utf8.json",
   },
   {
+    id: "body.json_nesting_128",
+    file: "body.json_nesting_128.json",
+  },
+  {
+    id: "body.json_nesting_129",
+    file: "body.json_nesting_129.json",
+  },
+  {
+    id: "body.json_number_overflow",
+    file: "body.json_number_overflow.json",
+  },
+  {
+    id: "body.json_number_underflow",
+    file: "body.json_number_underflow.json",
+  },
+  {
     id: "body.json_without_content_type",
     file: "body.json_without_content_type.json",
   },
@@ -131,12 +147,40 @@ const FIXTURES: readonly { readonly id: string; readonly file: string }[] = [
     file: "endpoint.explicit_override.json",
   },
   {
+    id: "event.connected_at_after_9999",
+    file: "event.connected_at_after_9999.json",
+  },
+  {
+    id: "event.connected_at_fraction",
+    file: "event.connected_at_fraction.json",
+  },
+  {
+    id: "event.disconnect_code_beyond_2_53",
+    file: "event.disconnect_code_beyond_2_53.json",
+  },
+  {
+    id: "event.disconnect_code_fraction",
+    file: "event.disconnect_code_fraction.json",
+  },
+  {
+    id: "event.integral_disconnect_code",
+    file: "event.integral_disconnect_code.json",
+  },
+  {
     id: "event.invalid_connected_at",
     file: "event.invalid_connected_at.json",
   },
   {
     id: "event.invalid_stage",
     file: "event.invalid_stage.json",
+  },
+  {
+    id: "event.request_time_negative",
+    file: "event.request_time_negative.json",
+  },
+  {
+    id: "event.timestamp_bounds",
+    file: "event.timestamp_bounds.json",
   },
   {
     id: "handler.bad_request",
@@ -171,6 +215,14 @@ const FIXTURES: readonly { readonly id: string; readonly file: string }[] = [
     file: "mgmt.delete_connection.json",
   },
   {
+    id: "mgmt.delete_forbidden_stays_typed",
+    file: "mgmt.delete_forbidden_stays_typed.json",
+  },
+  {
+    id: "mgmt.delete_gone_is_success",
+    file: "mgmt.delete_gone_is_success.json",
+  },
+  {
     id: "mgmt.delete_then_send",
     file: "mgmt.delete_then_send.json",
   },
@@ -193,6 +245,18 @@ const FIXTURES: readonly { readonly id: string; readonly file: string }[] = [
   {
     id: "mgmt.get_connection",
     file: "mgmt.get_connection.json",
+  },
+  {
+    id: "mgmt.invalid_connection_delete",
+    file: "mgmt.invalid_connection_delete.json",
+  },
+  {
+    id: "mgmt.invalid_connection_get",
+    file: "mgmt.invalid_connection_get.json",
+  },
+  {
+    id: "mgmt.invalid_connection_post",
+    file: "mgmt.invalid_connection_post.json",
   },
   {
     id: "mgmt.payload_too_large",
@@ -225,6 +289,34 @@ const FIXTURES: readonly { readonly id: string; readonly file: string }[] = [
   {
     id: "middleware.order",
     file: "middleware.order.json",
+  },
+  {
+    id: "parity.absent_maps",
+    file: "parity.absent_maps.json",
+  },
+  {
+    id: "parity.big_integers",
+    file: "parity.big_integers.json",
+  },
+  {
+    id: "parity.integral_floats",
+    file: "parity.integral_floats.json",
+  },
+  {
+    id: "parity.key_order",
+    file: "parity.key_order.json",
+  },
+  {
+    id: "parity.lone_surrogate_envelope",
+    file: "parity.lone_surrogate_envelope.json",
+  },
+  {
+    id: "parity.lone_surrogate_text_body",
+    file: "parity.lone_surrogate_text_body.json",
+  },
+  {
+    id: "parity.lone_surrogates",
+    file: "parity.lone_surrogates.json",
   },
   {
     id: "request_id.envelope_fallback",

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import {
   ForbiddenError,
   GoneError,
+  InvalidConnectionError,
   ManagementError,
   PayloadTooLargeError,
   ServerError,
@@ -48,7 +49,44 @@ test("the fake is strict about its interface: extra arguments and wrong types th
   await assert.rejects(loose["postToConnection"]!.call(fake, "ok", Buffer.from("x"), { retries: 3 }), TypeError);
   await assert.rejects(loose["getConnection"]!.call(fake, "ok", "extra"), TypeError);
   await assert.rejects(loose["postToConnection"]!.call(fake, "ok", "text"), TypeError);
-  await assert.rejects(fake.deleteConnection(""), TypeError);
+  await assert.rejects(loose["deleteConnection"]!.call(fake, 42), TypeError);
+  assert.deepEqual(fake.calls, []);
+});
+
+test("a blank connection id throws InvalidConnectionError on every operation and records nothing", async () => {
+  const fake = new FakeManagementClient("https://e.invalid", { connections: ["ok", " "] });
+  fake.fail("post_to_connection", "ForbiddenException", { sticky: true });
+  for (const id of ["", " ", "\t\r\n", "\u00a0\u3000"]) {
+    for (const call of [
+      () => fake.postToConnection(id, new Uint8Array(131073)),
+      () => fake.getConnection(id),
+      () => fake.deleteConnection(id),
+    ]) {
+      const err = await failure(call());
+      assert.equal(err.constructor, InvalidConnectionError);
+      assert.deepEqual([err.connectionId, err.status, err.awsCode, err.retryable], [id, 0, "", false]);
+      assert.match(err.message, /connection id is empty/);
+    }
+  }
+  assert.deepEqual(fake.calls, []);
+});
+
+test("deleting a gone connection is success and is recorded; other delete errors stay typed", async () => {
+  const fake = new FakeManagementClient("https://e.invalid", { connections: ["a"] });
+  fake.addConnection("closed", { state: "gone" });
+  await fake.deleteConnection("a");
+  await fake.deleteConnection("a");
+  await fake.deleteConnection("closed");
+  await fake.deleteConnection("never-heard-of");
+  fake.fail("delete_connection", "GoneException");
+  await fake.deleteConnection("a");
+  fake.fail("delete_connection", "ForbiddenException");
+  assert.ok((await failure(fake.deleteConnection("a"))) instanceof ForbiddenError);
+  assert.deepEqual(
+    fake.calls.map((c) => [c.op, c.connectionId]),
+    ["a", "a", "closed", "never-heard-of", "a", "a"].map((id) => ["delete_connection", id]),
+  );
+  assert.ok((await failure(fake.getConnection("closed"))) instanceof GoneError);
 });
 
 test("oversize payloads throw PayloadTooLargeError after being recorded", async () => {

@@ -13,12 +13,13 @@ import {
   Response,
   UnknownEventError,
   createApp,
+  type ClientFactory,
   type ConnectionInfo,
+  type Context,
   type ManagementClient,
 } from "../src/index.js";
-import { encodeCanonicalJson, encodeNumber } from "../src/json.js";
 import { FakeManagementClient, lambdaContext, webSocketEvent } from "../src/testkit.js";
-import { compareCodePoints, decodeBase64Strict, encodeUtf8, pyStrip } from "../src/text.js";
+import { decodeBase64Strict, encodeUtf8, pyStrip } from "../src/text.js";
 
 const fake = (): FakeManagementClient => new FakeManagementClient("https://fake.invalid", { connections: ["conn-1"] });
 
@@ -181,7 +182,7 @@ test("one management client per endpoint, created lazily and reused", async () =
   assert.equal(shared.calls.length, 3);
 });
 
-test("sendJSONMessage sends compact JSON with keys sorted by code point at every depth", async () => {
+test("sendJSONMessage sends canonical JSON (RFC 8785): UTF-16 key order, ECMAScript numbers", async () => {
   const shared = fake();
   const app = createApp({ webSocketClientFactory: shared.clientFactory });
   app.webSocket("$default", async (ctx) => {
@@ -191,41 +192,122 @@ test("sendJSONMessage sends compact JSON with keys sorted by code point at every
       "9": 3,
       "\uffff": 4,
       "\u{1f600}": 5,
-      a: [{ y: 1, x: 0.1 }, 1e-5, 1e16, 2.5e-7, 123.456, -0],
+      a: [{ y: 1, x: 0.1 }, 1e-5, 1e16, 2.5e-7, 123.456, -0, 1e21, 1.0],
     });
   });
   await app.handle(webSocketEvent("$default", { body: "x" }));
   const [sent] = shared.sentTo("conn-1");
   assert.equal(
     Buffer.from(sent as Uint8Array).toString("utf8"),
-    '{"10":2,"9":3,"a":[{"x":0.1,"y":1},1e-05,1e+16,2.5e-07,123.456,0],"b":1,"\uffff":4,"\u{1f600}":5}',
+    '{"10":2,"9":3,"a":[{"x":0.1,"y":1},0.00001,10000000000000000,2.5e-7,123.456,0,1e+21,1],"b":1,"\u{1f600}":5,"\uffff":4}',
   );
 });
 
-test("JSON numbers print as Python prints them", () => {
-  const cases: [number, string][] = [
-    [1, "1"],
-    [1.5, "1.5"],
-    [0.1, "0.1"],
-    [1e-5, "1e-05"],
-    [0.0001, "0.0001"],
-    [1e16, "1e+16"],
-    [123456789012345.6, "123456789012345.6"],
-    [1.7976931348623157e308, "1.7976931348623157e+308"],
-    [-2.5e-7, "-2.5e-07"],
-    [5e-324, "5e-324"],
-    [9007199254740993, "9007199254740992"],
-    [9999999999999998, "9999999999999998"],
-    [2 ** 60, "1.152921504606847e+18"],
-  ];
-  for (const [value, text] of cases) assert.equal(encodeNumber(value), text, String(value));
-  assert.throws(() => encodeNumber(Number.POSITIVE_INFINITY), RangeError);
-  assert.throws(() => encodeCanonicalJson({ a: "\ud800" }), TypeError);
-  const cycle: Record<string, unknown> = {};
-  cycle["self"] = cycle;
-  assert.throws(() => encodeCanonicalJson(cycle), /circular/);
-  assert.throws(() => encodeCanonicalJson({ when: new Date(0) }), /Date is not JSON serializable/);
-  assert.equal(encodeCanonicalJson({ gone: undefined, list: [undefined] }), '{"list":[null]}');
+test("a lone surrogate is sent as U+FFFD; the response body is canonical JSON too", async () => {
+  const shared = fake();
+  const app = createApp({ webSocketClientFactory: shared.clientFactory });
+  app.webSocket("$default", async (ctx) => {
+    await ctx.asWebSocket().sendJSONMessage({ a: "\ud800" });
+    return { z: 1, "\udc00x": ["\ud83d", "\ud83d\ude00"], a: null };
+  });
+  const response = await app.handle(webSocketEvent("$default", { body: "x" }));
+  assert.deepEqual([...(shared.sentTo("conn-1")[0] as Uint8Array)], [...Buffer.from('{"a":"\ufffd"}', "utf8")]);
+  assert.equal(response.body, '{"a":null,"z":1,"\ufffdx":["\ufffd","\u{1f600}"]}');
+});
+
+test("NaN or Infinity from a handler answers 500 app.internal (sent or returned)", async () => {
+  for (const handler of [
+    async (ctx: Context) => ctx.asWebSocket().sendJSONMessage({ n: Number.NaN }),
+    () => ({ n: Number.POSITIVE_INFINITY }),
+    () => [Number.NEGATIVE_INFINITY],
+  ]) {
+    const shared = fake();
+    const logged: string[] = [];
+    const app = createApp({ webSocketClientFactory: shared.clientFactory, logger: (line) => logged.push(line) });
+    app.webSocket("$default", handler);
+    const response = await app.handle(webSocketEvent("$default", { body: "x", requestId: "r-1" }));
+    assert.equal(response.statusCode, 500);
+    assert.equal(response.body, '{"error":{"code":"app.internal","message":"internal error","request_id":"r-1"}}');
+    assert.equal((JSON.parse(logged[0] as string) as { error_type: string }).error_type, "JsonEncodingError");
+    assert.deepEqual(shared.calls, []);
+  }
+});
+
+test("an unhandled error with lone surrogates in the ids is still a 500; logging never throws", async () => {
+  const logged: string[] = [];
+  const app = createApp({ logger: (line) => logged.push(line) });
+  app.webSocket("$default", () => {
+    throw new Error("boom");
+  });
+  const event = webSocketEvent("$default", { body: "x", requestId: "r\ud800", connectionId: "c\udfff" });
+  const response = await app.handle(event);
+  assert.equal(response.statusCode, 500);
+  assert.equal(response.body, '{"error":{"code":"app.internal","message":"internal error","request_id":"r\ufffd"}}');
+  assert.deepEqual(JSON.parse(logged[0] as string), {
+    connection_id: "c\ufffd",
+    error_type: "Error",
+    level: "error",
+    message: "unhandled error in WebSocket handler",
+    request_id: "r\ufffd",
+    route_key: "$default",
+  });
+  const throwing = createApp({
+    logger: () => {
+      throw new Error("log sink down");
+    },
+  });
+  throwing.webSocket("$default", () => {
+    throw new Error("boom");
+  });
+  assert.equal((await throwing.handle(event)).statusCode, 500);
+});
+
+test("a webSocketClientFactory that is not a function is rejected by createApp", () => {
+  for (const factory of ["x", 42, null, {}]) {
+    assert.throws(
+      () => createApp({ webSocketClientFactory: factory as unknown as ClientFactory }),
+      (err: unknown) => err instanceof TypeError && err.message.includes("webSocketClientFactory"),
+    );
+  }
+  createApp({ webSocketClientFactory: undefined });
+});
+
+test("blank connection ids: InvalidConnectionError before any call; broadcast lists them as failed", async () => {
+  const shared = fake();
+  const app = createApp({ webSocketClientFactory: shared.clientFactory });
+  app.webSocket("$default", async (ctx) => {
+    const ws = ctx.asWebSocket();
+    const errors: string[] = [];
+    for (const call of [() => ws.sendMessage("x", " "), () => ws.getConnection("\t"), () => ws.disconnect(" ")]) {
+      await call().catch((err: unknown) => errors.push((err as Error).name));
+    }
+    const result = await ws.broadcast(["conn-1", " ", ""], "hi");
+    return { errors, sent: result.sent, failed: [...result.failed.keys()] };
+  });
+  const response = await app.handle(webSocketEvent("$default", { body: "x" }));
+  assert.deepEqual(JSON.parse(response.body), {
+    errors: ["InvalidConnectionError", "InvalidConnectionError", "InvalidConnectionError"],
+    failed: [" ", ""],
+    sent: ["conn-1"],
+  });
+  assert.deepEqual(
+    shared.calls.map((c) => c.connectionId),
+    ["conn-1"],
+  );
+});
+
+test("disconnect() is idempotent: a gone connection is success", async () => {
+  const shared = fake();
+  const app = createApp({ webSocketClientFactory: shared.clientFactory });
+  app.webSocket("$default", async (ctx) => {
+    const ws = ctx.asWebSocket();
+    await ws.disconnect();
+    await ws.disconnect();
+    await ws.disconnect("never-existed");
+    return "closed";
+  });
+  assert.equal((await app.handle(webSocketEvent("$default", { body: "x" }))).body, "closed");
+  assert.equal(shared.calls.length, 3);
 });
 
 test("strict base64 accepts exactly what Python's b64decode(validate=True) accepts", () => {
@@ -263,13 +345,11 @@ test("strict base64 accepts exactly what Python's b64decode(validate=True) accep
   }
 });
 
-test("text helpers follow Python: strip() whitespace, surrogatepass, code point order", () => {
+test("text helpers follow Python: strip() whitespace, surrogatepass", () => {
   assert.equal(pyStrip("\x1c\x85 a \u3000"), "a");
   assert.equal(pyStrip("\ufeffa"), "\ufeffa");
   assert.deepEqual([...encodeUtf8("a\ud800")], [0x61, 0xed, 0xa0, 0x80]);
   assert.deepEqual([...encodeUtf8("\u{1f600}")], [0xf0, 0x9f, 0x98, 0x80]);
-  assert.ok(compareCodePoints("\uffff", "\u{1f600}") < 0);
-  assert.ok(compareCodePoints("a", "ab") < 0);
 });
 
 test("text() and json(): a leading BOM is kept by text() and rejected by json()", async () => {
@@ -287,7 +367,8 @@ test("text() and json(): a leading BOM is kept by text() and rejected by json()"
   const jsonOnly = createApp();
   jsonOnly.webSocket("$default", (ctx) => ({ json: ctx.asWebSocket().json() }));
   const loneJson = await jsonOnly.handle(webSocketEvent("$default", { body: String.raw`"\ud800"` }));
-  assert.deepEqual(JSON.parse(loneJson.body), { json: "\ud800" });
+  // json() keeps the lone surrogate; the canonical encoder sends it as U+FFFD.
+  assert.equal(loneJson.body, '{"json":"\ufffd"}');
   const rawLone = await jsonOnly.handle(webSocketEvent("$default", { body: `"${String.fromCharCode(0xd800)}"` }));
   assert.equal(JSON.parse(rawLone.body).error.message, "invalid json");
 });

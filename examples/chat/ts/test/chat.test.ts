@@ -66,7 +66,7 @@ test("say broadcasts to the room only and prunes gone members", async () => {
   const response = await app.handle(webSocketEvent("say", { connectionId: "a", body: say("hi") }));
   assert.equal(response.statusCode, 200);
   assert.deepEqual(JSON.parse(response.body), { sent: 2, gone: 1, failed: 0 });
-  assert.equal(response.body, '{"sent":2,"gone":1,"failed":0}');
+  assert.equal(response.body, '{"failed":0,"gone":1,"sent":2}'); // canonical JSON (RFC 8785): keys sorted
   const expected = '{"from":"a","room":"r1","text":"hi","type":"message"}';
   assert.deepEqual(texts(fake.sentTo("a")), [expected]);
   assert.deepEqual(texts(fake.sentTo("b")), [expected]);

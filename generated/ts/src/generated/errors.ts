@@ -193,6 +193,14 @@ export class ServerError extends ManagementError {
   override readonly name: string = "ServerError";
 }
 
+/**
+ * The connection id is empty or whitespace-only: rejected locally, before any network call, by the
+ * SDK client and the fake alike (status 0, no AWS code, not retryable).
+ */
+export class InvalidConnectionError extends ManagementError {
+  override readonly name: string = "InvalidConnectionError";
+}
+
 /** A management error class (every one takes the same constructor arguments). */
 export type ManagementErrorClass = typeof ManagementError;
 

@@ -4,12 +4,21 @@
  *
  * It implements exactly the ManagementClient interface and behaves like AWS where AWS is strict:
  * unknown or gone connections throw GoneError, posting during $connect throws GoneError, and
- * payloads over the limit throw PayloadTooLargeError. Every call is recorded, failed ones too.
+ * payloads over the limit throw PayloadTooLargeError. Every call is recorded, failed ones too, except
+ * one with an empty or whitespace-only connection id: that throws InvalidConnectionError before
+ * reaching "the network", as the SDK client does. Where the IDL says gone_is_success (delete), a gone
+ * connection is success: the call is recorded and returns normally.
  */
 
 import * as constants from "./constants.js";
-import { MANAGEMENT_ERRORS_BY_CODE, managementError, type ManagementError } from "./errors.js";
-import { checkPayloadSize, type ConnectionInfo, type ManagementClient } from "./streamer.js";
+import { GoneError, MANAGEMENT_ERRORS_BY_CODE, managementError, type ManagementError } from "./errors.js";
+import {
+  GONE_IS_SUCCESS,
+  checkConnectionId,
+  checkPayloadSize,
+  type ConnectionInfo,
+  type ManagementClient,
+} from "./streamer.js";
 
 /** Where a connection is in its life: inside $connect, connected, or closed. */
 export type ConnectionState = "connecting" | "connected" | "gone";
@@ -97,33 +106,42 @@ export class FakeManagementClient implements ManagementClient {
     if (!(data instanceof Uint8Array)) {
       throw new TypeError(`data must be a Uint8Array, got ${typeof data}`);
     }
-    this.#begin("post_to_connection", connectionId, data);
-    checkPayloadSize("post_to_connection", connectionId, data, constants.MESSAGE_BYTES);
-    const conn = this.#live("post_to_connection", connectionId);
-    if (conn.state === "connecting") {
-      throw this.#gone("post_to_connection", connectionId, "connection has not completed $connect");
-    }
-    conn.lastActiveAt = new Date();
+    checkConnectionId("post_to_connection", connectionId);
+    this.#call("post_to_connection", connectionId, data, () => {
+      checkPayloadSize("post_to_connection", connectionId, data, constants.MESSAGE_BYTES);
+      const conn = this.#live("post_to_connection", connectionId);
+      if (conn.state === "connecting") {
+        throw this.#gone("post_to_connection", connectionId, "connection has not completed $connect");
+      }
+      conn.lastActiveAt = new Date();
+    });
   }
 
   /** Describe a live connection (recorded). */
   async getConnection(connectionId: string, ...extra: never[]): Promise<ConnectionInfo> {
     noExtraArguments("getConnection", extra);
-    this.#begin("get_connection", connectionId, undefined);
-    const conn = this.#live("get_connection", connectionId);
-    return {
-      connectedAt: conn.connectedAt,
-      lastActiveAt: conn.lastActiveAt,
-      sourceIp: conn.sourceIp,
-      userAgent: conn.userAgent,
-    };
+    checkConnectionId("get_connection", connectionId);
+    const info = this.#call("get_connection", connectionId, undefined, () => {
+      const conn = this.#live("get_connection", connectionId);
+      return {
+        connectedAt: conn.connectedAt,
+        lastActiveAt: conn.lastActiveAt,
+        sourceIp: conn.sourceIp,
+        userAgent: conn.userAgent,
+      };
+    });
+    // Only an operation without gone_is_success returns data, so `undefined` (gone as success) cannot happen.
+    if (info === undefined) throw this.#gone("get_connection", connectionId, "unknown or closed connection");
+    return info;
   }
 
   /** Close a live connection (recorded); it is gone afterwards. */
   async deleteConnection(connectionId: string, ...extra: never[]): Promise<void> {
     noExtraArguments("deleteConnection", extra);
-    this.#begin("delete_connection", connectionId, undefined);
-    this.#live("delete_connection", connectionId).state = "gone";
+    checkConnectionId("delete_connection", connectionId);
+    this.#call("delete_connection", connectionId, undefined, () => {
+      this.#live("delete_connection", connectionId).state = "gone";
+    });
   }
 
   // ---- test controls (not part of the client interface) --------------------------------------
@@ -230,10 +248,18 @@ export class FakeManagementClient implements ManagementClient {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  #begin(op: Operation, connectionId: string, data: Uint8Array | undefined): void {
-    if (typeof connectionId !== "string" || connectionId === "") {
-      throw new TypeError("connectionId must be a non-empty string");
+  /** Record the call, apply an injected failure, run the operation; gone is success where the IDL says so. */
+  #call<T>(op: Operation, connectionId: string, data: Uint8Array | undefined, body: () => T): T | undefined {
+    try {
+      this.#begin(op, connectionId, data);
+      return body();
+    } catch (err) {
+      if (err instanceof GoneError && GONE_IS_SUCCESS.has(op)) return undefined;
+      throw err;
     }
+  }
+
+  #begin(op: Operation, connectionId: string, data: Uint8Array | undefined): void {
     const call: RecordedCall =
       data === undefined
         ? { op, endpoint: this.endpoint, connectionId }

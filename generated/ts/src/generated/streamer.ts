@@ -8,7 +8,7 @@ import type {
 
 import * as wire from "../wire.js";
 import * as constants from "./constants.js";
-import { managementError, type ManagementError } from "./errors.js";
+import { GoneError, InvalidConnectionError, managementError, type ManagementError } from "./errors.js";
 
 /** What API Gateway knows about a live connection. */
 export interface ConnectionInfo {
@@ -43,7 +43,7 @@ export interface ManagementClient {
   /** Read a connection's metadata. (GET /@connections/{connectionId}) */
   getConnection(connectionId: string): Promise<ConnectionInfo>;
 
-  /** Close a connection. (DELETE /@connections/{connectionId}) */
+  /** Close a connection; one that is already gone counts as closed (no error). (DELETE /@connections/{connectionId}) */
   deleteConnection(connectionId: string): Promise<void>;
 }
 
@@ -57,6 +57,27 @@ export function checkPayloadSize(operation: string, connectionId: string, data: 
     });
   }
 }
+
+// Unicode White_Space (what Go's strings.TrimSpace trims); JS's \s differs (it has U+FEFF, lacks U+0085).
+const BLANK = /^[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
+
+/** Fail locally, before any network call, when the connection id is empty or only whitespace. */
+export function checkConnectionId(operation: string, connectionId: string): void {
+  if (typeof connectionId !== "string") {
+    throw new TypeError(`connectionId must be a string, got ${typeof connectionId}`);
+  }
+  if (BLANK.test(connectionId)) {
+    throw new InvalidConnectionError(`${operation} ${JSON.stringify(connectionId)}: connection id is empty`, {
+      operation,
+      connectionId,
+      status: 0,
+      awsCode: "",
+    });
+  }
+}
+
+/** Operations whose GoneError means the goal already holds (the IDL's gone_is_success): they succeed. */
+export const GONE_IS_SUCCESS: ReadonlySet<string> = new Set(["delete_connection"]);
 
 /** How the SDK-backed client is built; `sdkClient` replaces the client it would create. */
 export interface SdkManagementClientOptions {
@@ -109,6 +130,7 @@ export class SdkManagementClient implements ManagementClient {
 
   /** Send data to a connection. (POST /@connections/{connectionId}) */
   async postToConnection(connectionId: string, data: Uint8Array): Promise<void> {
+    checkConnectionId("post_to_connection", connectionId);
     checkPayloadSize("post_to_connection", connectionId, data, constants.MESSAGE_BYTES);
     const { sdk, client } = await this.#load();
     const command = new sdk.PostToConnectionCommand({
@@ -120,6 +142,7 @@ export class SdkManagementClient implements ManagementClient {
 
   /** Read a connection's metadata. (GET /@connections/{connectionId}) */
   async getConnection(connectionId: string): Promise<ConnectionInfo> {
+    checkConnectionId("get_connection", connectionId);
     const { sdk, client } = await this.#load();
     const command = new sdk.GetConnectionCommand({
       ConnectionId: connectionId,
@@ -128,13 +151,19 @@ export class SdkManagementClient implements ManagementClient {
     return connectionInfoFromWire(output);
   }
 
-  /** Close a connection. (DELETE /@connections/{connectionId}) */
+  /** Close a connection; one that is already gone counts as closed (no error). (DELETE /@connections/{connectionId}) */
   async deleteConnection(connectionId: string): Promise<void> {
+    checkConnectionId("delete_connection", connectionId);
     const { sdk, client } = await this.#load();
     const command = new sdk.DeleteConnectionCommand({
       ConnectionId: connectionId,
     });
-    await this.#send("delete_connection", connectionId, () => client.send(command));
+    try {
+      await this.#send("delete_connection", connectionId, () => client.send(command));
+    } catch (err) {
+      // Already gone: the goal of this call holds.
+      if (!(err instanceof GoneError)) throw err;
+    }
   }
 }
 

@@ -107,10 +107,28 @@ func (ws *WebSocketContext) Text() (string, error) {
 	return string(ws.body), nil
 }
 
-// JSON decodes the body (no content-type needed) into v, as json.Unmarshal does; a body that is not
-// strict UTF-8 JSON, or does not fit v, is a 400 app.bad_request AppError ("invalid json").
+// JSON decodes the body (no content-type needed) into v, as json.Unmarshal does. A body that is not
+// strict UTF-8 JSON, nests arrays and objects deeper than MaxJSONNesting, holds a number beyond
+// float64's range, or does not fit v, is a 400 app.bad_request AppError ("invalid json"): the same
+// rule in every language. An escaped lone surrogate reads as U+FFFD. Into an *any, the value is
+// what json.Unmarshal gives (float64 numbers, map[string]any objects), read by the runtime's own parser.
 func (ws *WebSocketContext) JSON(v any) error {
 	if !utf8.Valid(ws.body) {
+		return MessageInvalidJSON.Error("")
+	}
+	tree, err := parseJSON(ws.body, MaxJSONNesting)
+	if err != nil {
+		return MessageInvalidJSON.Error("")
+	}
+	if p, ok := v.(*any); ok && p != nil {
+		value, err := floatJSON(tree)
+		if err != nil {
+			return MessageInvalidJSON.Error("")
+		}
+		*p = value
+		return nil
+	}
+	if !finiteNumbers(tree) {
 		return MessageInvalidJSON.Error("")
 	}
 	if err := json.Unmarshal(ws.body, v); err != nil {
@@ -132,34 +150,34 @@ func (ws *WebSocketContext) client() (streamer.Client, error) {
 	return ws.app.ManagementClient(ws.ctx, ws.endpoint, ws.region)
 }
 
-func (ws *WebSocketContext) target(connectionID string) string {
-	if connectionID == "" {
-		return ws.connectionID
-	}
-	return connectionID
+// SendMessage sends data to the calling connection.
+func (ws *WebSocketContext) SendMessage(data []byte) error {
+	return ws.SendMessageTo(ws.connectionID, data)
 }
 
-// SendMessage sends data to the calling connection.
-func (ws *WebSocketContext) SendMessage(data []byte) error { return ws.SendMessageTo("", data) }
-
-// SendMessageTo sends data to a connection ("" means the caller). Over 128 KiB it fails locally
-// with the payload-too-large management error, before any network call.
+// SendMessageTo sends data to a connection. An empty or blank connection id (a
+// streamer.InvalidConnectionError) and a payload over 128 KiB (a PayloadTooLargeError) fail
+// locally, before any network call.
 func (ws *WebSocketContext) SendMessageTo(connectionID string, data []byte) error {
-	target := ws.target(connectionID)
-	if err := streamer.CheckPayloadSize(streamer.OpPostToConnection, target, data, MessageBytes); err != nil {
+	if err := streamer.CheckConnectionID(streamer.OpPostToConnection, connectionID); err != nil {
+		return err
+	}
+	if err := streamer.CheckPayloadSize(streamer.OpPostToConnection, connectionID, data, MessageBytes); err != nil {
 		return err
 	}
 	c, err := ws.client()
 	if err != nil {
 		return err
 	}
-	return c.PostToConnection(ws.ctx, target, data)
+	return c.PostToConnection(ws.ctx, connectionID, data)
 }
 
-// SendJSONMessage sends v to the calling connection as compact, key-sorted UTF-8 JSON (EncodeJSON).
-func (ws *WebSocketContext) SendJSONMessage(v any) error { return ws.SendJSONMessageTo("", v) }
+// SendJSONMessage sends v to the calling connection as canonical JSON (EncodeJSON, RFC 8785).
+func (ws *WebSocketContext) SendJSONMessage(v any) error {
+	return ws.SendJSONMessageTo(ws.connectionID, v)
+}
 
-// SendJSONMessageTo sends v to a connection ("" means the caller) as EncodeJSON writes it.
+// SendJSONMessageTo sends v to a connection as canonical JSON (EncodeJSON); see SendMessageTo.
 func (ws *WebSocketContext) SendJSONMessageTo(connectionID string, v any) error {
 	data, err := EncodeJSON(v)
 	if err != nil {
@@ -168,22 +186,25 @@ func (ws *WebSocketContext) SendJSONMessageTo(connectionID string, v any) error 
 	return ws.SendMessageTo(connectionID, data)
 }
 
-// GetConnection describes a connection ("" means the caller).
+// GetConnection describes a connection (ws.ConnectionID() for the caller); an empty or blank id
+// is a streamer.InvalidConnectionError, before any network call.
 func (ws *WebSocketContext) GetConnection(connectionID string) (streamer.ConnectionInfo, error) {
 	c, err := ws.client()
 	if err != nil {
 		return streamer.ConnectionInfo{}, err
 	}
-	return c.GetConnection(ws.ctx, ws.target(connectionID))
+	return c.GetConnection(ws.ctx, connectionID)
 }
 
-// Disconnect closes a connection ("" means the caller).
+// Disconnect closes a connection (ws.ConnectionID() for the caller). It is idempotent: a
+// connection that is already gone counts as closed (no error). An empty or blank id is a
+// streamer.InvalidConnectionError, before any network call.
 func (ws *WebSocketContext) Disconnect(connectionID string) error {
 	c, err := ws.client()
 	if err != nil {
 		return err
 	}
-	return c.DeleteConnection(ws.ctx, ws.target(connectionID))
+	return c.DeleteConnection(ws.ctx, connectionID)
 }
 
 // BroadcastResult is the outcome of a fan-out, each list in the order of the ids given.

@@ -3,17 +3,21 @@ package apptheory
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
+// Hand-written because encoding/json cannot keep key order, tell 5 from 5.0 or decode in few allocations.
+//
 // The Lambda event is decoded by a small JSON parser of its own rather than encoding/json, so that
 // the typed fields read it exactly as the Python runtime does: objects keep their keys in document
 // order (a repeated key keeps its first position and its last value, as json.loads does), integers
-// and floats stay apart (5 is an integer, 5.0 is not), and a lone UTF-16 surrogate escape keeps its
-// code unit (encoded like Python's "surrogatepass"), so a text body yields the same bytes.
+// and floats stay apart (5 is an integer, 5.0 is not), and an escaped lone UTF-16 surrogate
+// ("\ud800", or a high surrogate not followed by an escaped low one) becomes one U+FFFD, as in
+// every runtime.
 // Values are tagged structs, not interfaces, and every string of an event shares one buffer, so
 // parsing costs a handful of allocations.
 
@@ -111,17 +115,27 @@ const maxJSONDepth = 10000
 var errInvalidJSON = errors.New("invalid JSON")
 
 type jsonParser struct {
-	data  []byte
-	pos   int
-	depth int
+	data     []byte
+	pos      int
+	depth    int
+	maxDepth int
 	// text holds every string of the document: a string is a slice of text.String(). Builder only
 	// appends, so the bytes under a string already handed out never change.
 	text strings.Builder
 }
 
-// parseEventJSON decodes one JSON document.
+// MaxJSONNesting is the deepest nesting of arrays and objects a JSON body may have ([] is 1), the
+// same in every language; a deeper body is invalid JSON (400).
+const MaxJSONNesting = 128
+
+// parseEventJSON decodes one JSON document (an event: nesting up to maxJSONDepth).
 func parseEventJSON(data []byte) (jsonValue, error) {
-	p := jsonParser{data: data}
+	return parseJSON(data, maxJSONDepth)
+}
+
+// parseJSON decodes one JSON document whose arrays and objects nest at most maxDepth deep.
+func parseJSON(data []byte, maxDepth int) (jsonValue, error) {
+	p := jsonParser{data: data, maxDepth: maxDepth}
 	p.text.Grow(len(data))
 	p.skipSpace()
 	v, err := p.value()
@@ -184,7 +198,7 @@ func (p *jsonParser) value() (jsonValue, error) {
 
 func (p *jsonParser) enter() error {
 	p.depth++
-	if p.depth > maxJSONDepth {
+	if p.depth > p.maxDepth {
 		return p.fail()
 	}
 	return nil
@@ -388,8 +402,7 @@ func (p *jsonParser) string() (string, error) {
 						}
 						p.pos = save
 					}
-					// A lone surrogate keeps its code unit, encoded as Python's "surrogatepass" does.
-					p.text.Write([]byte{byte(0xE0 | r>>12), byte(0x80 | (r>>6)&0x3F), byte(0x80 | r&0x3F)})
+					p.text.WriteString("\uFFFD") // a lone surrogate: one replacement character
 					continue
 				}
 				p.text.WriteRune(r)
@@ -454,4 +467,67 @@ func plainJSON(v jsonValue) any {
 		return m
 	}
 	return nil
+}
+
+var errNumberOutOfRange = errors.New("a number beyond the range of a double")
+
+// finiteNumbers reports whether every number in v is within float64's range (see floatJSON).
+func finiteNumbers(v jsonValue) bool {
+	switch v.kind {
+	case jsonNumberKind:
+		f, err := strconv.ParseFloat(v.s, 64)
+		return err == nil || (errors.Is(err, strconv.ErrRange) && !math.IsInf(f, 0))
+	case jsonArray:
+		for _, item := range v.arr {
+			if !finiteNumbers(item) {
+				return false
+			}
+		}
+	case jsonObjectKind:
+		for _, member := range v.obj.members {
+			if !finiteNumbers(member.value) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// floatJSON is a parsed value as encoding/json decodes it into an any: nil, bool, string, float64,
+// []any or map[string]any (a repeated key keeps its last value). A number beyond float64's range
+// (1e400, or an integer of 309 digits) is an error, as in every language; one too small is 0.
+func floatJSON(v jsonValue) (any, error) {
+	switch v.kind {
+	case jsonBool:
+		return v.b, nil
+	case jsonNumberKind:
+		f, err := strconv.ParseFloat(v.s, 64) // the parser checked the grammar: only range can fail
+		if err != nil && (math.IsInf(f, 0) || !errors.Is(err, strconv.ErrRange)) {
+			return nil, errNumberOutOfRange
+		}
+		return f, nil
+	case jsonString:
+		return v.s, nil
+	case jsonArray:
+		out := make([]any, len(v.arr))
+		for i, item := range v.arr {
+			value, err := floatJSON(item)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = value
+		}
+		return out, nil
+	case jsonObjectKind:
+		m := make(map[string]any, len(v.obj.members))
+		for _, member := range v.obj.members {
+			value, err := floatJSON(member.value)
+			if err != nil {
+				return nil, err
+			}
+			m[member.key] = value
+		}
+		return m, nil
+	}
+	return nil, nil
 }

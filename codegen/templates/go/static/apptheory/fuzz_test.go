@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // Fuzzing: `go test -fuzz FuzzHandleLambda ./apptheory` (and FuzzParseEventJSON); the seeds below
@@ -29,6 +30,11 @@ var fuzzSeeds = []string{
 	`{"requestContext":{"routeKey":"x","connectionId":"c1"},"path":"/chat/","body":"\u2028"}`,
 	`{"requestContext":{"routeKey":"x","connectionId":"c1","domainName":"ws.example.com","apiId":"a1"}}`,
 	`"\uDC00\uD800"`,
+	`"\ud800\u0041"`,
+	`"x\udbff"`,
+	`"\ud800\ud800\udc00"`,
+	`{"\ud83d\ude00":"\ud83d\ude00","\uffff":1,"\ud800":[1e400]}`,
+	`{"requestContext":{"routeKey":"x","connectionId":"c1"},"body":"{\"k\":\"\\ud800\",\"n\":1.0}"}`,
 	`-0.0e-0`,
 	`{"a":1,"a":2}`,
 	"\xff\xfe",
@@ -83,6 +89,62 @@ func FuzzParseEventJSON(f *testing.F) {
 			t.Fatalf("json.Valid=%v but parseEventJSON error=%v for %q", valid, err, data)
 		}
 	})
+}
+
+// FuzzCanonicalJSON: whatever the event parser reads (unless a number is beyond float64's range),
+// its strings are UTF-8 (a lone surrogate escape is one U+FFFD), and the canonical encoding of the
+// value is valid JSON that encodes to itself again.
+func FuzzCanonicalJSON(f *testing.F) {
+	for _, seed := range fuzzSeeds {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tree, err := parseEventJSON(data)
+		if err != nil || !utf8.Valid(data) {
+			return
+		}
+		value, err := floatJSON(tree)
+		if err != nil {
+			if !errors.Is(err, errNumberOutOfRange) {
+				t.Fatalf("floatJSON failed for %q: %v", data, err)
+			}
+			return
+		}
+		out, err := EncodeJSON(value)
+		if err != nil {
+			t.Fatalf("EncodeJSON failed for %q: %v", data, err)
+		}
+		if !utf8.Valid(out) || !json.Valid(out) {
+			t.Fatalf("canonical output is not UTF-8 JSON: %q", out)
+		}
+		again, err := parseEventJSON(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		value2, err := floatJSON(again)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out2, err := EncodeJSON(value2); err != nil || string(out2) != string(out) {
+			t.Fatalf("not a fixed point: %q -> %q (%v)", out, out2, err)
+		}
+	})
+}
+
+func TestLoneSurrogateEscapes(t *testing.T) {
+	for doc, want := range map[string]string{
+		`"\ud800"`:             "\uFFFD",
+		`"a\udc00b"`:           "a\uFFFDb",
+		`"\ud800\ud800"`:       "\uFFFD\uFFFD",
+		`"\ud800\u0041"`:       "\uFFFDA",
+		`"\ud83d\ude00"`:       "\U0001F600",
+		`"\udbff\udfff\ud800"`: "\U0010FFFF\uFFFD",
+	} {
+		v, err := parseEventJSON([]byte(doc))
+		if err != nil || v.s != want {
+			t.Errorf("%s parsed as %q (%v), want %q", doc, v.s, err, want)
+		}
+	}
 }
 
 type discard struct{}

@@ -358,6 +358,60 @@ func TestGetConnectionParsesTimestampsAndIdentity(t *testing.T) {
 	}
 }
 
+func TestBlankConnectionIDFailsBeforeAnyRequest(t *testing.T) {
+	api := newManagementAPI(t)
+	c := newClient(t, api)
+	ctx := context.Background()
+	for _, id := range []string{"", " ", "\t\r\n", "\u2028\u00a0"} {
+		errs := map[string]error{
+			streamer.OpPostToConnection: c.PostToConnection(ctx, id, []byte("x")),
+			streamer.OpDeleteConnection: c.DeleteConnection(ctx, id),
+		}
+		_, errs[streamer.OpGetConnection] = c.GetConnection(ctx, id)
+		for op, err := range errs {
+			var invalid *streamer.InvalidConnectionError
+			var base *streamer.ManagementError
+			if !errors.As(err, &invalid) || !errors.Is(err, streamer.ErrInvalidConnection) ||
+				!errors.Is(err, streamer.ErrManagement) || !errors.As(err, &base) || base.Operation != op ||
+				base.Status != 0 || base.AWSCode != "" || base.Retryable || !strings.Contains(err.Error(), op) {
+				t.Errorf("%s %q: %#v", op, id, err)
+			}
+		}
+	}
+	// Before the payload check too: a blank id with an oversize payload is an invalid connection.
+	err := c.PostToConnection(ctx, "", make([]byte, streamer.MessageBytes+1))
+	if !errors.Is(err, streamer.ErrInvalidConnection) {
+		t.Errorf("blank id and oversize payload: %v", err)
+	}
+	if n := len(api.recorded()); n != 0 {
+		t.Errorf("the server saw %d request(s) for blank connection ids", n)
+	}
+}
+
+func TestDeleteOfAGoneConnectionIsSuccess(t *testing.T) {
+	api := newManagementAPI(t)
+	c := newClient(t, api)
+	if !streamer.GoneIsSuccess(streamer.OpDeleteConnection) {
+		t.Skip("the IDL does not make Gone a success for delete_connection")
+	}
+	// Unknown to the server: it answers 410 GoneException.
+	if err := c.DeleteConnection(context.Background(), cid); err != nil {
+		t.Fatalf("delete of a gone connection: %v", err)
+	}
+	reqs := api.recorded()
+	if len(reqs) != 1 || reqs[0].method != http.MethodDelete {
+		t.Fatalf("want one DELETE on the wire, got %d request(s)", len(reqs))
+	}
+	// Other operations keep GoneError; other errors on delete stay typed.
+	if err := c.PostToConnection(context.Background(), cid, []byte("x")); !streamer.IsGone(err) {
+		t.Errorf("post to a gone connection: %v", err)
+	}
+	api.setFailure(&failure{403, "ForbiddenException", "Forbidden"})
+	if err := c.DeleteConnection(context.Background(), cid); !errors.Is(err, streamer.ErrForbidden) {
+		t.Errorf("forbidden delete: %v", err)
+	}
+}
+
 func TestDeleteThenPostIsGone(t *testing.T) {
 	api := newManagementAPI(t)
 	api.connections[cid] = &connection{}

@@ -210,42 +210,26 @@ func setEnvironment(env map[string]string) (restore func()) {
 
 // ---- canonical forms ------------------------------------------------------------------------------
 
-// CanonicalResponse is the canonical form of a proxy response (see contract-tests/README.md).
+// CanonicalResponse is the proxy response as a fixture states it (contract-tests/README.md): the
+// runtime's own values, unconverted: {status, headers: multiValueHeaders exactly as produced,
+// body: the body string exactly, is_base64}. It fails when the proxy's single-value headers map is
+// not the last value of each multiValueHeaders list (an invariant of every runtime's proxy response).
 func CanonicalResponse(p apptheory.ProxyResponse) (map[string]any, error) {
-	headers := map[string]any{}
-	add := func(name string, values ...string) {
-		key := strings.ToLower(name)
-		list, _ := headers[key].([]any)
-		for _, v := range values {
-			list = append(list, v)
-		}
-		headers[key] = list
-	}
-	if p.MultiValueHeaders != nil {
-		for _, name := range sortedKeys(p.MultiValueHeaders) {
-			add(name, p.MultiValueHeaders[name]...)
-		}
-	} else {
-		for _, name := range sortedKeys(p.Headers) {
-			add(name, p.Headers[name])
+	want := make(map[string]string, len(p.MultiValueHeaders))
+	for name, values := range p.MultiValueHeaders {
+		if len(values) > 0 {
+			want[name] = values[len(values)-1]
 		}
 	}
-	contentType := ""
-	if list, _ := headers["content-type"].([]any); len(list) > 0 {
-		contentType = strings.ToLower(strings.TrimSpace(list[0].(string)))
+	if p.Headers == nil || p.MultiValueHeaders == nil || !reflect.DeepEqual(want, p.Headers) {
+		return nil, fmt.Errorf("proxy headers %v are not the last of each multiValueHeaders list %v", p.Headers, p.MultiValueHeaders)
 	}
-	out := map[string]any{"status": json.Number(fmt.Sprint(p.StatusCode)), "headers": headers}
-	if strings.HasPrefix(contentType, "application/json") && p.Body != "" && !p.IsBase64Encoded {
-		value, err := decodeJSON([]byte(p.Body))
-		if err != nil {
-			return nil, fmt.Errorf("response body is not JSON although its content-type says so: %v", err)
-		}
-		out["body_json"] = value
-	} else {
-		out["body"] = p.Body
-	}
-	out["is_base64"] = p.IsBase64Encoded
-	return out, nil
+	return map[string]any{
+		"status":    p.StatusCode,
+		"headers":   p.MultiValueHeaders,
+		"body":      p.Body,
+		"is_base64": p.IsBase64Encoded,
+	}, nil
 }
 
 // CanonicalCall is the canonical form of one recorded management call.
@@ -520,8 +504,8 @@ func (r *fixtureRun) makeHandler(actions []any, where string) (apptheory.Handler
 			case s.name == "capture_errors":
 				st.capture = true
 			case s.name == "parse_json":
-				var raw json.RawMessage
-				if err := ws.JSON(&raw); err != nil {
+				var value any
+				if err := ws.JSON(&value); err != nil {
 					return nil, err
 				}
 			case s.name == "raise_app_error":
@@ -656,13 +640,15 @@ func (r *fixtureRun) manage(name string, arg any, ws *apptheory.WebSocketContext
 		if err != nil {
 			return err
 		}
-		target := ""
-		if raw, ok := spec["connection_id"]; ok && raw != nil {
-			if target, err = substituteString(raw, ws, st, at+".connection_id"); err != nil {
-				return err
-			}
-		}
 		data, err := payload(spec, ws, st, at)
+		if err != nil {
+			return err
+		}
+		raw, ok := spec["connection_id"]
+		if !ok || raw == nil {
+			return ws.SendMessage(data) // the caller
+		}
+		target, err := substituteString(raw, ws, st, at+".connection_id")
 		if err != nil {
 			return err
 		}
@@ -764,22 +750,22 @@ func resolve(namespace, name string, ws *apptheory.WebSocketContext, st *handler
 	switch namespace {
 	case "ws":
 		if value, ok := wsField(ws, name); ok {
-			return render(value)
+			return render(value), nil
 		}
 	case "body":
 		switch name {
 		case "text":
 			return ws.Text()
 		case "json":
-			var raw json.RawMessage
-			if err := ws.JSON(&raw); err != nil {
+			var value any // the runtime's own value, as a handler reads it
+			if err := ws.JSON(&value); err != nil {
 				return nil, err
 			}
-			return decodeJSON(raw)
+			return value, nil
 		case "base64":
 			return base64.StdEncoding.EncodeToString(ws.Body()), nil
 		case "length":
-			return json.Number(fmt.Sprint(len(ws.Body()))), nil
+			return len(ws.Body()), nil
 		case "sha256":
 			sum := sha256.Sum256(ws.Body())
 			return hex.EncodeToString(sum[:]), nil
@@ -789,7 +775,7 @@ func resolve(namespace, name string, ws *apptheory.WebSocketContext, st *handler
 			return nil, fixtureErr("%s used before any get_connection action", label)
 		}
 		if value, ok := connectionField(*st.connection, name); ok {
-			return render(value)
+			return render(value), nil
 		}
 	case "broadcast":
 		if st.broadcast == nil {
@@ -829,41 +815,21 @@ func resolve(namespace, name string, ws *apptheory.WebSocketContext, st *handler
 	return nil, fixtureErr("unknown placeholder %s", label)
 }
 
-// render turns a field value into JSON: timestamps ISO-8601 UTC with milliseconds, bytes base64,
-// nil maps {} (absent maps are empty, as in every runtime), zero times null.
-func render(value any) (any, error) {
+// render is a runtime value for a placeholder: the value itself (maps, lists, strings, numbers and
+// booleans as the runtime holds them, encoded by the runtime's own encoder), except the conversions
+// the fixture format defines identically for every language: a timestamp is ISO-8601 UTC with
+// milliseconds (the zero time, i.e. absent, is null) and bytes are standard base64.
+func render(value any) any {
 	switch v := value.(type) {
-	case nil, bool, string, json.Number:
-		return v, nil
-	case int:
-		return json.Number(fmt.Sprint(v)), nil
 	case time.Time:
 		if v.IsZero() {
-			return nil, nil
+			return nil
 		}
-		return v.UTC().Format("2006-01-02T15:04:05.000Z"), nil
+		return v.UTC().Format("2006-01-02T15:04:05.000Z")
 	case []byte:
-		return base64.StdEncoding.EncodeToString(v), nil
-	case map[string]string:
-		out := make(map[string]any, len(v))
-		for k, item := range v {
-			out[k] = item
-		}
-		return out, nil
-	case map[string][]string:
-		out := make(map[string]any, len(v))
-		for k, items := range v {
-			list := make([]any, len(items))
-			for i, item := range items {
-				list[i] = item
-			}
-			out[k] = list
-		}
-		return out, nil
-	case map[string]any, []any:
-		return v, nil
+		return base64.StdEncoding.EncodeToString(v)
 	}
-	return nil, fixtureErr("cannot render a %T as JSON", value)
+	return value
 }
 
 // ---- JSON helpers -----------------------------------------------------------------------------------

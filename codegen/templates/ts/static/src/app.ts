@@ -28,7 +28,7 @@ export type LambdaHandler = (event: unknown, context?: LambdaContext) => Promise
 export interface AppOptions {
   /** Accept WebSocket events even before any route is registered (registering a route turns it on). */
   readonly webSocketSupport?: boolean;
-  /** Builds management clients; defaults to the SDK-backed `streamer.newClient`. */
+  /** Builds management clients; defaults to the SDK-backed `streamer.newClient`. Not a function: TypeError. */
   readonly webSocketClientFactory?: ClientFactory;
   /** Explicit management endpoint (otherwise derived from the event, see DESIGN.md). */
   readonly managementEndpoint?: string;
@@ -77,6 +77,12 @@ export class App implements ContextHost {
   constructor(options: AppOptions = {}) {
     // A default handler, like a route, only makes sense for WebSocket events: it turns support on.
     this.#webSocketSupport = options.webSocketSupport === true || options.defaultHandler !== undefined;
+    const factory: unknown = options.webSocketClientFactory;
+    if (factory !== undefined && typeof factory !== "function") {
+      throw new TypeError(
+        `webSocketClientFactory must be a function (endpoint, region) => ManagementClient, got ${describe(factory)}`,
+      );
+    }
     this.#clientFactory = options.webSocketClientFactory ?? defaultClientFactory;
     this.managementEndpoint = options.managementEndpoint;
     this.#defaultHandler = options.defaultHandler;
@@ -224,18 +230,26 @@ export class App implements ContextHost {
     return (event, context) => this.handle(event, context);
   }
 
-  /** One structured line per unhandled error: ids and the error type, never bodies or headers. */
+  /**
+   * One structured line per unhandled error: ids and the error type, never bodies or headers.
+   * Never throws: the line is canonical JSON (a lone surrogate in an id is logged as U+FFFD), and a
+   * logger that throws is ignored, so the caller still gets its 500 response.
+   */
   #logFailure(err: unknown, requestId: string, webSocket: WebSocketContext): void {
-    this.#logger(
-      encodeCanonicalJson({
-        level: "error",
-        message: "unhandled error in WebSocket handler",
-        request_id: requestId,
-        connection_id: webSocket.connectionId,
-        route_key: webSocket.routeKey,
-        error_type: errorType(err),
-      }),
-    );
+    try {
+      this.#logger(
+        encodeCanonicalJson({
+          level: "error",
+          message: "unhandled error in WebSocket handler",
+          request_id: requestId,
+          connection_id: webSocket.connectionId,
+          route_key: webSocket.routeKey,
+          error_type: errorType(err),
+        }),
+      );
+    } catch {
+      // Logging must not turn a 500 answer into a failed invocation.
+    }
   }
 }
 
@@ -258,6 +272,12 @@ function requestIdOf(
 function appErrorResponse(err: AppError, requestId: string): ProxyResponse {
   const status = err.status >= 400 && err.status <= 599 ? err.status : (APP_ERROR_STATUS.get("app.internal") ?? 500);
   return errorResponse(err.code, err.message, status, requestId);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  return typeof value;
 }
 
 function errorType(err: unknown): string {

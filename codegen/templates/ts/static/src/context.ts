@@ -5,7 +5,7 @@ import * as constants from "./generated/constants.js";
 import { GoneError, ManagementError, Messages } from "./generated/errors.js";
 import { WebSocketFields } from "./generated/fields.js";
 import { checkPayloadSize, type ConnectionInfo, type ManagementClient } from "./generated/streamer.js";
-import { encodeCanonicalJson } from "./json.js";
+import { encodeJson } from "./json.js";
 import { decodeUtf8, encodeUtf8 } from "./text.js";
 
 /** Fan-out width of broadcast() unless told otherwise. */
@@ -43,11 +43,6 @@ function asBytes(data: Uint8Array | string): Uint8Array {
   if (typeof data === "string") return encodeUtf8(data);
   if (data instanceof Uint8Array) return data;
   throw new TypeError(`data must be a Uint8Array or a string, got ${typeof data}`);
-}
-
-/** Compact, key-sorted UTF-8 JSON: the bytes every language sends for the same value. */
-export function encodeJson(value: unknown): Uint8Array {
-  return Buffer.from(encodeCanonicalJson(value), "utf8");
 }
 
 /** The WebSocket view of a request: typed event fields, body helpers and management calls. */
@@ -116,27 +111,27 @@ export class WebSocketContext extends WebSocketFields {
     return this.#host.managementClient(endpoint, region || undefined);
   }
 
-  /** Send bytes (or UTF-8 text) to a connection, the caller by default. */
+  /** Send bytes (or UTF-8 text) to a connection, the caller when omitted (a blank id: InvalidConnectionError). */
   async sendMessage(data: Uint8Array | string, connectionId?: string): Promise<void> {
-    const target = connectionId || this.connectionId;
+    const target = connectionId ?? this.connectionId;
     const payload = asBytes(data);
     checkPayloadSize("post_to_connection", target, payload, constants.MESSAGE_BYTES);
     return this.#client().postToConnection(target, payload);
   }
 
-  /** Send a value as compact, key-sorted UTF-8 JSON. */
+  /** Send a value as canonical JSON (RFC 8785, see encodeJson); a lone surrogate is sent as U+FFFD. */
   async sendJSONMessage(value: unknown, connectionId?: string): Promise<void> {
     return this.sendMessage(encodeJson(value), connectionId);
   }
 
-  /** Describe a connection, the caller by default. */
+  /** Describe a connection, the caller when omitted (a blank id: InvalidConnectionError). */
   async getConnection(connectionId?: string): Promise<ConnectionInfo> {
-    return this.#client().getConnection(connectionId || this.connectionId);
+    return this.#client().getConnection(connectionId ?? this.connectionId);
   }
 
-  /** Close a connection, the caller by default. */
+  /** Close a connection, the caller when omitted; one already gone is success (disconnect is idempotent). */
   async disconnect(connectionId?: string): Promise<void> {
-    return this.#client().deleteConnection(connectionId || this.connectionId);
+    return this.#client().deleteConnection(connectionId ?? this.connectionId);
   }
 
   /** Send one payload to many connections with bounded concurrency; one bad target never fails the rest. */

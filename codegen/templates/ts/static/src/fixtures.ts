@@ -8,6 +8,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 
 import { App, type Handler, type Middleware } from "./app.js";
 import type { BroadcastResult, Context, WebSocketContext } from "./context.js";
@@ -87,13 +88,15 @@ export class FixtureError extends Error {
   override readonly name: string = "FixtureError";
 }
 
-/** The canonical form of a proxy response (see contract-tests/README.md). */
+/**
+ * A proxy response as fixtures state it: the runtime's own status, multiValueHeaders (exactly: names as
+ * the runtime wrote them, values in order), body string (exactly) and isBase64Encoded.
+ */
 export interface CanonicalResponse {
   status: unknown;
-  headers: Record<string, string[]>;
-  body_json?: unknown;
-  body?: string;
-  is_base64: boolean;
+  headers: Record<string, unknown>;
+  body: unknown;
+  is_base64: unknown;
 }
 
 /** The canonical form of one recorded management call. */
@@ -126,33 +129,31 @@ interface HandlerState {
 
 // ---- canonical forms ------------------------------------------------------------------------------
 
-/** The canonical form of a Lambda proxy response. */
+/**
+ * The fixture form of a Lambda proxy response: its own values, unconverted. Throws when the proxy
+ * breaks its invariant: `headers` must be {name: last value of multiValueHeaders[name]} for every name.
+ */
 export function canonicalResponse(proxy: ProxyResponse | Record<string, unknown>): CanonicalResponse {
   const raw = proxy as Record<string, unknown>;
-  const headers: Record<string, string[]> = {};
-  const add = (name: string, values: readonly unknown[]): void => {
-    const key = name.toLowerCase();
-    const list = Object.hasOwn(headers, key) ? headers[key] : undefined;
-    const items = values.map((v) => String(v));
-    if (list === undefined) setOwn(headers, key, items);
-    else list.push(...items);
-  };
-  const multi = raw["multiValueHeaders"];
-  if (multi !== undefined && multi !== null) {
-    for (const [name, values] of Object.entries(multi as Record<string, unknown[]>)) add(name, values);
-  } else {
-    for (const [name, value] of Object.entries((raw["headers"] ?? {}) as Record<string, unknown>)) add(name, [value]);
+  const multi = raw["multiValueHeaders"] ?? {};
+  const single = raw["headers"] ?? {};
+  if (!isPlainObject(multi) || !isPlainObject(single)) {
+    throw new Error("proxy response: headers and multiValueHeaders must be objects");
   }
-  const body = raw["body"];
-  const bodyText = body === undefined || body === null ? "" : String(body);
-  const isBase64 = Boolean(raw["isBase64Encoded"] ?? false);
-  const contentType = (headers["content-type"]?.[0] ?? "").trim().toLowerCase();
-  const out: CanonicalResponse = { status: raw["statusCode"], headers, is_base64: isBase64 };
-  const result: CanonicalResponse =
-    contentType.startsWith("application/json") && bodyText && !isBase64
-      ? { status: out.status, headers, body_json: JSON.parse(bodyText) as unknown, is_base64: isBase64 }
-      : { status: out.status, headers, body: bodyText, is_base64: isBase64 };
-  return result;
+  const expected: Record<string, unknown> = {};
+  for (const [name, values] of Object.entries(multi)) {
+    if (!Array.isArray(values) || values.length === 0) {
+      throw new Error(`proxy response: multiValueHeaders[${JSON.stringify(name)}] must be a non-empty list`);
+    }
+    setOwn(expected, name, values[values.length - 1]);
+  }
+  if (!isDeepStrictEqual(single, expected)) {
+    throw new Error(
+      `proxy response: headers ${JSON.stringify(single)} are not the last value of each ` +
+        `multiValueHeaders list ${JSON.stringify(expected)}`,
+    );
+  }
+  return { status: raw["statusCode"], headers: multi, body: raw["body"], is_base64: raw["isBase64Encoded"] };
 }
 
 /** The canonical form of one recorded management call. */
@@ -478,7 +479,7 @@ function substitute(value: unknown, ws: WebSocketContext, state: HandlerState): 
 function resolve(namespace: string, name: string, ws: WebSocketContext, state: HandlerState): Json {
   const label = `{${namespace}.${name}}`;
   if (namespace === "ws" && Object.hasOwn(WS_FIELDS, name)) {
-    return render((WS_FIELDS[name] as (ws: WebSocketContext) => unknown)(ws));
+    return own((WS_FIELDS[name] as (ws: WebSocketContext) => unknown)(ws));
   }
   if (namespace === "body" && BODY_FIELDS.has(name)) {
     if (name === "text") return ws.text();
@@ -489,7 +490,7 @@ function resolve(namespace: string, name: string, ws: WebSocketContext, state: H
   }
   if (namespace === "connection" && Object.hasOwn(CONNECTION_FIELDS, name)) {
     if (state.connection === undefined) throw new FixtureError(`${label} used before any get_connection action`);
-    return render((CONNECTION_FIELDS[name] as (info: ConnectionInfo) => unknown)(state.connection));
+    return own((CONNECTION_FIELDS[name] as (info: ConnectionInfo) => unknown)(state.connection));
   }
   if (namespace === "broadcast" && BROADCAST_FIELDS.has(name)) {
     const result = state.broadcast;
@@ -500,24 +501,22 @@ function resolve(namespace: string, name: string, ws: WebSocketContext, state: H
   }
   if (namespace === "error" && Object.hasOwn(ERROR_FIELDS, name)) {
     if (state.error === undefined) return null;
-    return render((ERROR_FIELDS[name] as (err: ManagementError) => unknown)(state.error));
+    return own((ERROR_FIELDS[name] as (err: ManagementError) => unknown)(state.error));
   }
   throw new FixtureError(`unknown placeholder ${label}`);
 }
 
-/** Placeholder values as JSON: timestamps ISO-8601 UTC with milliseconds, bytes base64. */
-function render(value: unknown): Json {
-  if (value === null || value === undefined) return null;
-  if (typeof value === "boolean" || typeof value === "number" || typeof value === "string") return value;
-  if (value instanceof Date) return value.toISOString();
+/**
+ * A placeholder's value: the runtime's own value, unchanged, except the only conversions the fixture
+ * format defines (identical in every language): a timestamp -> ISO-8601 UTC with milliseconds, bytes ->
+ * standard base64, an absent optional value -> null. Maps, lists, numbers, strings and booleans pass
+ * through and are encoded by the runtime's own encoder.
+ */
+function own(value: unknown): Json {
+  if (value === undefined || value === null) return null;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (value instanceof Uint8Array) return encodeBase64(value);
-  if (Array.isArray(value)) return value.map(render);
-  if (typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) setOwn(out, key, render(item));
-    return out;
-  }
-  throw new FixtureError(`cannot render a ${typeof value} as JSON`);
+  return value;
 }
 
 // ---- argument helpers ---------------------------------------------------------------------------------

@@ -22,11 +22,10 @@ export {
   Context,
   DEFAULT_BROADCAST_CONCURRENCY,
   WebSocketContext,
-  encodeJson,
   type BroadcastOptions,
   type LambdaContext,
 } from "./context.js";
-export { EventError, type EventRecord, type JsonValue, type MultiMap, type StringMap } from "./event.js";
+export { EventError, type EventRecord, type MultiMap, type StringMap } from "./event.js";
 export * from "./generated/constants.js";
 export {
   APP_ERROR_STATUS,
@@ -35,6 +34,7 @@ export {
   ErrorMessage,
   ForbiddenError,
   GoneError,
+  InvalidConnectionError,
   ManagementError,
   Messages,
   PayloadTooLargeError,
@@ -45,6 +45,7 @@ export {
   type ManagementErrorClass,
   type ManagementErrorOptions,
 } from "./generated/errors.js";
+export { JsonEncodingError, encodeCanonicalJson, encodeJson, type JsonValue } from "./json.js";
 export type { ConnectionInfo, ManagementClient } from "./generated/streamer.js";
 export {
   Response,

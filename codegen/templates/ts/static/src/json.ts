@@ -1,23 +1,32 @@
 /**
- * Strict JSON encoding with Python's exact output, so every language sends the same bytes:
- * compact separators, optionally keys sorted by code point at every depth, floats printed as Python's
- * repr() prints them, and NaN/Infinity, lone surrogates, cycles and non-JSON values rejected (where
- * JSON.stringify would print null, drop the value or escape it).
+ * The canonical JSON encoder: RFC 8785 (JSON Canonicalization Scheme), the bytes every language sends.
+ * Hand-written, not the `canonicalize` package: this runs on every send and response, and a library
+ * pass (toJSON lookups, per-call closures) costs more than the dispatch budget allows.
+ *
+ * - objects: keys sorted by UTF-16 code units (JS's default sort), no whitespace, `,` and `:`;
+ * - strings: only `"`, `\` and U+0000..U+001F escaped (JSON.stringify's escapes); a lone surrogate
+ *   becomes U+FFFD, so the output is always valid UTF-8;
+ * - numbers: ECMAScript Number::toString (`String(n)`); NaN and Infinity are an error;
+ * - `undefined` object members are skipped and `undefined` array items are `null` (as JSON.stringify);
+ *   anything else that is not JSON (class instances, functions, bigint, cycles) is an error.
  */
-
-import { compareCodePoints } from "./text.js";
 
 /** Any JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-/** Compact JSON of a value, keys sorted at every depth, valid as UTF-8 (the bytes every language sends). */
-export function encodeCanonicalJson(value: unknown): string {
-  return encode(value, true, 0);
+/** A value cannot be encoded as canonical JSON (NaN, Infinity, a class instance, a cycle...). */
+export class JsonEncodingError extends TypeError {
+  override readonly name: string = "JsonEncodingError";
 }
 
-/** Compact JSON of a value, keys in insertion order (response bodies). */
-export function encodeCompactJson(value: unknown): string {
-  return encode(value, false, 0);
+/** The canonical JSON text of a value (RFC 8785); a string holding no lone surrogate. */
+export function encodeCanonicalJson(value: unknown): string {
+  return encode(value, 0);
+}
+
+/** The canonical JSON of a value as UTF-8 bytes (RFC 8785): what every language sends for the same value. */
+export function encodeJson(value: unknown): Uint8Array {
+  return Buffer.from(encode(value, 0), "utf8");
 }
 
 /** True for a plain object: JSON.parse output or an object literal, not a class instance. */
@@ -27,15 +36,13 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-// Deeper than this is a cycle or an unreasonable value (Python's encoder fails there too).
+// Deeper than this is a cycle or an unreasonable value.
 const MAX_DEPTH = 1000;
-// A key with a code unit from here up may sort differently by UTF-16 unit than by code point.
-const NEEDS_CODE_POINT_SORT = /[\ud800-\uffff]/;
 
-function encode(value: unknown, canonical: boolean, depth: number): string {
+function encode(value: unknown, depth: number): string {
   switch (typeof value) {
     case "string":
-      return encodeString(value, canonical);
+      return encodeString(value);
     case "number":
       return encodeNumber(value);
     case "boolean":
@@ -43,67 +50,91 @@ function encode(value: unknown, canonical: boolean, depth: number): string {
     case "object":
       break;
     default:
-      throw new TypeError(`${typeof value} is not JSON serializable`);
+      throw new JsonEncodingError(`${typeof value} is not JSON serializable`);
   }
   if (value === null) return "null";
-  if (depth >= MAX_DEPTH) throw new TypeError("circular reference detected (or nesting deeper than 1000)");
+  if (depth >= MAX_DEPTH) throw new JsonEncodingError("circular reference detected (or nesting deeper than 1000)");
   if (Array.isArray(value)) {
     let out = "[";
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       if (i > 0) out += ",";
-      out += item === undefined ? "null" : encode(item, canonical, depth + 1);
+      out += item === undefined ? "null" : encode(item, depth + 1);
     }
     return `${out}]`;
   }
   if (!isPlainObject(value)) {
     const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-    throw new TypeError(`${typeof name === "string" ? name : "object"} is not JSON serializable`);
+    throw new JsonEncodingError(`${typeof name === "string" ? name : "object"} is not JSON serializable`);
   }
-  const keys = Object.keys(value);
-  if (canonical) {
-    keys.sort();
-    if (keys.some((key) => NEEDS_CODE_POINT_SORT.test(key))) keys.sort(compareCodePoints);
-  }
+  return encodeObject(value, depth);
+}
+
+function encodeObject(value: Record<string, unknown>, depth: number): string {
+  const keys = sortByCodeUnits(Object.keys(value));
   let out = "{";
   let first = true;
   for (const key of keys) {
     const item = value[key];
     if (item === undefined) continue;
-    out += `${first ? "" : ","}${encodeString(key, canonical)}:${encode(item, canonical, depth + 1)}`;
+    let name: string;
+    if (PLAIN_ASCII.test(key)) name = `"${key}"`;
+    else if (key.isWellFormed()) name = JSON.stringify(key);
+    else return encodeObjectWithLoneSurrogateKeys(value, depth);
+    out += `${first ? "" : ","}${name}:${encode(item, depth + 1)}`;
     first = false;
   }
   return `${out}}`;
 }
 
+/** Sort in place by UTF-16 code units (`<` on strings, as the default sort): insertion sort while small. */
+function sortByCodeUnits(keys: string[]): string[] {
+  const n = keys.length;
+  if (n > 16) return keys.sort();
+  for (let i = 1; i < n; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > key) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
+/** Rare: a key holds a lone surrogate. It is written as U+FFFD, so it sorts as written. */
+function encodeObjectWithLoneSurrogateKeys(value: Record<string, unknown>, depth: number): string {
+  const keys = Object.keys(value).sort(byWellFormed);
+  let out = "{";
+  let first = true;
+  for (const key of keys) {
+    const item = value[key];
+    if (item === undefined) continue;
+    out += `${first ? "" : ","}${encodeString(key)}:${encode(item, depth + 1)}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+function byWellFormed(a: string, b: string): number {
+  const x = a.toWellFormed();
+  const y = b.toWellFormed();
+  if (x !== y) return x < y ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 // Printable ASCII without '"' or '\\': JSON.stringify would return it quoted and unchanged.
 const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-function encodeString(value: string, utf8: boolean): string {
+/** A JSON string: JSON.stringify's escapes are exactly RFC 8785's once lone surrogates are U+FFFD. */
+function encodeString(value: string): string {
   if (PLAIN_ASCII.test(value)) return `"${value}"`;
-  // Sent bytes are UTF-8, which has no lone surrogates (Python's encode fails); JSON.stringify would escape one.
-  if (utf8 && !value.isWellFormed()) throw new TypeError("string is not valid Unicode (lone surrogate)");
-  return JSON.stringify(value);
+  return JSON.stringify(value.isWellFormed() ? value : value.toWellFormed());
 }
 
-/** A number as Python's json module prints it: integers as digits, other floats as repr(). */
+/** A number as ECMAScript prints it (`String(n)`, so -0 is "0"); NaN and Infinity throw. */
 export function encodeNumber(value: number): string {
-  if (!Number.isFinite(value)) throw new RangeError(`${value} is not JSON compliant`);
-  // Integral values below 1e16 print as Python ints; Python prints larger floats in exponent form.
-  if (Number.isInteger(value) && Math.abs(value) < 1e16) return Object.is(value, -0) ? "0" : String(value);
-  // Shortest round-trip digits, laid out the way Python's float repr lays them out.
-  const [mantissa = "", exponentText = "0"] = value.toExponential().split("e");
-  const exponent = Number(exponentText);
-  const negative = mantissa.startsWith("-");
-  const digits = mantissa.replace("-", "").replace(".", "");
-  const sign = negative ? "-" : "";
-  if (exponent < -4 || exponent >= 16) {
-    const head = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const power = Math.abs(exponent).toString().padStart(2, "0");
-    return `${sign}${head}e${exponent < 0 ? "-" : "+"}${power}`;
-  }
-  if (exponent < 0) return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
-  const whole = digits.slice(0, exponent + 1).padEnd(exponent + 1, "0");
-  const fraction = digits.slice(exponent + 1);
-  return `${sign}${whole}.${fraction || "0"}`;
+  if (!Number.isFinite(value)) throw new JsonEncodingError(`${value} is not JSON compliant (RFC 8785)`);
+  return String(value);
 }

@@ -7,6 +7,7 @@ import { rstripChar } from "./text.js";
 export {
   ForbiddenError,
   GoneError,
+  InvalidConnectionError,
   ManagementError,
   PayloadTooLargeError,
   ServerError,
@@ -14,7 +15,9 @@ export {
   managementError,
 } from "./generated/errors.js";
 export {
+  GONE_IS_SUCCESS,
   SdkManagementClient,
+  checkConnectionId,
   checkPayloadSize,
   connectionInfoFromWire,
   sdkError,

@@ -96,26 +96,3 @@ export function decodeUtf8(data: Uint8Array): string | undefined {
     return undefined;
   }
 }
-
-/** Compare strings by Unicode code point (Python's order), not by UTF-16 code unit (JS's). */
-export function compareCodePoints(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) {
-      // Surrogates (astral code points) sort after every BMP code unit above them.
-      if (x >= 0xd800 && y >= 0xd800) {
-        return fixup(x) - fixup(y);
-      }
-      return x - y;
-    }
-  }
-  return a.length - b.length;
-}
-
-function fixup(unit: number): number {
-  if (unit >= 0xe000) return unit - 0x800;
-  if (unit >= 0xd800) return unit + 0x2000;
-  return unit;
-}

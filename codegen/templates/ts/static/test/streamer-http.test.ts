@@ -15,6 +15,7 @@ import * as constants from "../src/generated/constants.js";
 import {
   ForbiddenError,
   GoneError,
+  InvalidConnectionError,
   ManagementError,
   PayloadTooLargeError,
   ServerError,
@@ -276,18 +277,62 @@ describe("streamer against a local management API", () => {
     );
   });
 
-  test("an unknown connection is gone on every operation, and 410 is never retried", async () => {
-    for (const op of Object.keys(METHODS) as Op[]) {
+  test("an unknown connection is gone (never retried); deleting it is success", async () => {
+    for (const op of ["post_to_connection", "get_connection"] as const) {
       const err = await rejection(call(client, op, "nobody="));
       assert.ok(err instanceof GoneError);
       assert.equal(err.operation, op);
       assert.equal(err.connectionId, "nobody=");
       assert.match(err.message, /connection nobody= is gone/);
     }
+    assert.equal(await client.deleteConnection("nobody="), undefined);
     assert.deepEqual(
       server.requests.map((r) => r.method),
       ["POST", "GET", "DELETE"],
     );
+  });
+
+  test("delete is idempotent: a 410 on DELETE resolves, other errors stay typed", async () => {
+    server.connect(CID);
+    await client.deleteConnection(CID);
+    await client.deleteConnection(CID);
+    server.failure = { status: 410, errorType: "GoneException", message: "gone" };
+    await client.deleteConnection(CID);
+    server.failure = { status: 403, errorType: "ForbiddenException", message: "no" };
+    assert.ok((await rejection(client.deleteConnection(CID))) instanceof ForbiddenError);
+    assert.deepEqual(
+      server.requests.map((r) => [r.method, r.path]),
+      Array.from({ length: 4 }, () => ["DELETE", `/dev/@connections/${CID_IN_PATH}`]),
+    );
+  });
+
+  for (const id of ["", " ", "\t\n", "\u3000\u2028", "\x85"]) {
+    test(`a blank connection id ${JSON.stringify(id)} fails locally on every operation, no request`, async () => {
+      server.connect(CID);
+      for (const op of Object.keys(METHODS) as Op[]) {
+        const err = await rejection(call(client, op, id));
+        assert.equal(err.constructor, InvalidConnectionError);
+        assert.equal(err.name, "InvalidConnectionError");
+        assert.equal(err.operation, op);
+        assert.equal(err.connectionId, id);
+        assert.equal(err.status, 0);
+        assert.equal(err.awsCode, "");
+        assert.equal(err.retryable, false);
+        assert.ok(err.message.startsWith(`${op} `) && err.message.endsWith(": connection id is empty"), err.message);
+      }
+      // Even an oversize payload: the id is checked first.
+      const big = Buffer.alloc(constants.MESSAGE_BYTES + 1);
+      assert.ok((await rejection(client.postToConnection(id, big))) instanceof InvalidConnectionError);
+      assert.deepEqual(server.requests, []);
+    });
+  }
+
+  test("ids that are not blank by Unicode White_Space reach the network", async () => {
+    for (const id of ["\ufeff", "\x1c", "a "]) {
+      server.connect(id);
+      await client.postToConnection(id, Buffer.from("x"));
+    }
+    assert.equal(server.requests.length, 3);
   });
 
   // (operation, status, x-amzn-ErrorType, error class, retryable, requests the server sees)
@@ -313,6 +358,8 @@ describe("streamer against a local management API", () => {
     ["post_to_connection", 429, "LimitExceededException", ThrottledError, true, MAX_ATTEMPTS],
   ];
   for (const [op, status, errorType, errorClass, retryable, attempts] of errorCases) {
+    // delete_connection's 410 is success (the IDL's gone_is_success), tested above.
+    if (op === "delete_connection" && status === 410) continue;
     for (const suffixed of [false, true]) {
       if (suffixed && status !== 410 && status !== 413) continue;
       const label = `${op} ${status} ${errorType}${suffixed ? " (suffixed type)" : ""}`;

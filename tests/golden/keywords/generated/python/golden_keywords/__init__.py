@@ -13,11 +13,13 @@ from golden_keywords.errors import (
     ErrorMessage,
     ForbiddenError,
     GoneError,
+    InvalidConnectionError,
     ManagementError,
     Messages,
     PayloadTooLargeError,
     ServerError,
     ThrottledError,
+    check_connection_id,
     management_error,
 )
 from golden_keywords.streamer import (
@@ -36,6 +38,7 @@ __all__ = [
     "EventError",
     "ForbiddenError",
     "GoneError",
+    "InvalidConnectionError",
     "JsonValue",
     "ManagementClient",
     "ManagementError",
@@ -44,5 +47,6 @@ __all__ = [
     "ServerError",
     "ThrottledError",
     "WebSocketFields",
+    "check_connection_id",
     "management_error",
 ]

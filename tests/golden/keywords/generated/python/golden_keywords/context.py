@@ -51,11 +51,22 @@ def _string(value: Any, path: str, required: bool, trim: bool) -> str:
     return str(value)
 
 
+# JSON numbers as every language reads them: JavaScript has only doubles, so an integer field takes a number
+# with an integral value (1000.0 is 1000) within the doubles' exact range, and nothing else.
+_MAX_SAFE_INTEGER: Final = 2**53 - 1
+
+
 def _integer(value: Any, path: str) -> int:
-    if type(value) is int and -(2**63) <= value < 2**63:  # int64, as Go and TypeScript can hold it
+    if type(value) is int and -_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER:
         return value
     if value is None:
         return 0
+    if (
+        type(value) is float
+        and value.is_integer()
+        and -_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER
+    ):
+        return int(value)
     raise EventError(path, "must be an integer")
 
 
@@ -67,22 +78,23 @@ def _boolean(value: Any, path: str) -> bool:
     return value
 
 
-# Epoch milliseconds of year 1 through 9999: what a datetime can hold, on every platform.
-_MIN_MS: Final = -62135596800000
+# Epoch milliseconds: a whole number from 1970-01-01 through 9999-12-31T23:59:59.999Z, in every language.
 _MAX_MS: Final = 253402300799999
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _epoch_ms(value: Any, path: str) -> int | float | None:
+def _epoch_ms(value: Any, path: str) -> int | None:
     if value is None:
         return None
-    # A range comparison also rejects NaN and infinities, and never converts a huge int to float.
-    if type(value) not in (int, float) or not _MIN_MS <= value <= _MAX_MS:
-        raise EventError(path, "must be epoch milliseconds")
-    return value  # type: ignore[no-any-return]
+    if type(value) is int and 0 <= value <= _MAX_MS:
+        return value
+    # is_integer() is False for NaN and infinities; the range check never converts a huge int to float.
+    if type(value) is float and value.is_integer() and 0 <= value <= _MAX_MS:
+        return int(value)
+    raise EventError(path, "must be epoch milliseconds")
 
 
-def _timestamp(value: int | float | None) -> datetime | None:
+def _timestamp(value: int | None) -> datetime | None:
     return None if value is None else _EPOCH + timedelta(milliseconds=value)
 
 
@@ -92,7 +104,12 @@ def _payload(value: Any, path: str, is_base64: bool) -> bytes:
     if type(value) is not str:
         raise EventError(path, "must be a string")
     if not is_base64:
-        return value.encode("utf-8", "surrogatepass")
+        try:
+            return value.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate (from a JSON escape) is sent on as U+FFFD, as in every language.
+            text = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
+            return text.encode("utf-8")
     import base64  # only binary frames pay for these imports
     import re
 
@@ -242,14 +259,14 @@ class WebSocketFields:
     """API Gateway API id. (event path: requestContext.apiId)"""
     message_id: str
     """Id of the frame, on MESSAGE events. (event path: requestContext.messageId)"""
-    _connected_at_ms: int | float | None
+    _connected_at_ms: int | None
 
     @property
     def connected_at(self) -> datetime | None:
         """When the connection was opened (epoch milliseconds in the event). (event path: requestContext.connectedAt)"""
         return _timestamp(self._connected_at_ms)
 
-    _request_time_ms: int | float | None
+    _request_time_ms: int | None
 
     @property
     def request_time(self) -> datetime | None:

@@ -164,6 +164,30 @@ class ServerError(ManagementError):
     RETRYABLE: ClassVar[bool] = True
 
 
+class InvalidConnectionError(ManagementError):
+    """The connection id is empty or only white space; raised locally, before any network call."""
+
+    RETRYABLE: ClassVar[bool] = False
+
+
+WHITE_SPACE: Final = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""Unicode White_Space: a connection id made only of these (or empty) is invalid in every language."""
+
+
+def check_connection_id(operation: str, connection_id: str) -> None:
+    """Fail locally with InvalidConnectionError when the id is empty or only white space (Lift's ErrInvalidConnection)."""
+    if not isinstance(connection_id, str) or not connection_id.strip(WHITE_SPACE):
+        raise InvalidConnectionError(
+            f"{operation} {connection_id!r}: connection id is empty",
+            operation=operation,
+            connection_id=connection_id if isinstance(connection_id, str) else "",
+            status=0,
+            aws_code="",
+        )
+
+
 MANAGEMENT_ERRORS_BY_CODE: Final[Mapping[str, type[ManagementError]]] = MappingProxyType(
     {
         "GoneException": GoneError,

@@ -15,7 +15,13 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from golden_keywords import constants
-from golden_keywords.errors import MANAGEMENT_ERRORS_BY_CODE, ManagementError, management_error
+from golden_keywords.errors import (
+    MANAGEMENT_ERRORS_BY_CODE,
+    GoneError,
+    ManagementError,
+    check_connection_id,
+    management_error,
+)
 from golden_keywords.streamer import ConnectionInfo, check_payload_size
 
 ConnectionState = Literal["connecting", "connected", "gone"]
@@ -111,10 +117,15 @@ class FakeManagementClient:
             )
 
     def delete_connection(self, connection_id: str) -> None:
-        """Close a live connection (recorded); it is gone afterwards."""
-        self._begin("delete_connection", connection_id, None)
+        """Close a connection (recorded); it is gone afterwards. An unknown or gone one counts as closed."""
+        try:
+            self._begin("delete_connection", connection_id, None)
+        except GoneError:
+            return
         with self._state.lock:
-            self._live("delete_connection", connection_id).state = "gone"
+            conn = self._state.connections.get(connection_id)
+            if conn is not None:
+                conn.state = "gone"
 
     # ---- test controls (not part of the client interface) -------------------------------------
 
@@ -218,8 +229,7 @@ class FakeManagementClient:
     # ---- internals ----------------------------------------------------------------------------
 
     def _begin(self, op: str, connection_id: str, data: bytes | None) -> None:
-        if not isinstance(connection_id, str) or not connection_id:
-            raise TypeError("connection_id must be a non-empty string")
+        check_connection_id(op, connection_id)  # before the "network": nothing is recorded
         with self._state.lock:
             self._state.calls.append(RecordedCall(op, self._endpoint, connection_id, data))
             for failure in self._state.failures:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
 from golden_keywords import constants
-from golden_keywords.errors import management_error
+from golden_keywords.errors import GoneError, check_connection_id, management_error
 
 
 def _wire_value(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
@@ -133,7 +133,9 @@ class Boto3ManagementClient:
         """The underlying boto3 client (for Stubber and advanced use)."""
         return self._sdk
 
-    def _call(self, operation: str, connection_id: str, **params: Any) -> Any:
+    def _call(
+        self, operation: str, connection_id: str, gone_is_success: bool, **params: Any
+    ) -> Any:
         from botocore.exceptions import ClientError, HTTPClientError
         from botocore.exceptions import ConnectionError as SdkConnectionError
 
@@ -142,14 +144,17 @@ class Boto3ManagementClient:
         except ClientError as err:
             error = err.response.get("Error", {})
             metadata = err.response.get("ResponseMetadata", {})
-            raise management_error(
+            typed = management_error(
                 operation,
                 connection_id,
                 status=int(metadata.get("HTTPStatusCode") or 0),
                 aws_code=str(error.get("Code") or ""),
                 message=str(error.get("Message") or ""),
                 cause=err,
-            ) from err
+            )
+            if gone_is_success and isinstance(typed, GoneError):
+                return None  # the goal (a closed connection) already holds
+            raise typed from err
         except (
             SdkConnectionError,
             HTTPClientError,
@@ -165,18 +170,23 @@ class Boto3ManagementClient:
 
     def post_to_connection(self, connection_id: str, data: bytes) -> None:
         """Send data to a connection. (POST /@connections/{connectionId})"""
+        check_connection_id("post_to_connection", connection_id)
         check_payload_size("post_to_connection", connection_id, data, constants.MESSAGE_BYTES)
-        self._call("post_to_connection", connection_id, ConnectionId=connection_id, Data=data)
+        self._call(
+            "post_to_connection", connection_id, False, ConnectionId=connection_id, Data=data
+        )
 
     def get_connection(self, connection_id: str) -> ConnectionInfo:
         """Read a connection's metadata. (GET /@connections/{connectionId})"""
+        check_connection_id("get_connection", connection_id)
         return ConnectionInfo.from_wire(
-            self._call("get_connection", connection_id, ConnectionId=connection_id)
+            self._call("get_connection", connection_id, False, ConnectionId=connection_id)
         )
 
     def delete_connection(self, connection_id: str) -> None:
         """Close a connection. (DELETE /@connections/{connectionId})"""
-        self._call("delete_connection", connection_id, ConnectionId=connection_id)
+        check_connection_id("delete_connection", connection_id)
+        self._call("delete_connection", connection_id, False, ConnectionId=connection_id)
 
 
 __all__ = [

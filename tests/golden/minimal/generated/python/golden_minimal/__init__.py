@@ -12,10 +12,12 @@ from golden_minimal.errors import (
     AppErrorCode,
     ErrorMessage,
     GoneError,
+    InvalidConnectionError,
     ManagementError,
     Messages,
     PayloadTooLargeError,
     ServerError,
+    check_connection_id,
     management_error,
 )
 from golden_minimal.streamer import (
@@ -33,6 +35,7 @@ __all__ = [
     "ErrorMessage",
     "EventError",
     "GoneError",
+    "InvalidConnectionError",
     "JsonValue",
     "ManagementClient",
     "ManagementError",
@@ -40,5 +43,6 @@ __all__ = [
     "PayloadTooLargeError",
     "ServerError",
     "WebSocketFields",
+    "check_connection_id",
     "management_error",
 ]
