@@ -69,12 +69,6 @@ def _encode(value: Any) -> str:
     return "".join(parts)
 
 
-def _plain_key(key: object) -> bool:
-    # Code-point order equals UTF-16 order unless a key mixes astral characters with U+E000-U+FFFF; a key
-    # with a lone surrogate sorts by its written form (U+FFFD), so both go the careful way.
-    return type(key) is str and (key.isascii() or max(key) < "\ud800")
-
-
 def _plain(value: Any, depth: int) -> bool:
     """True when json's C encoder (sort_keys) already writes value's RFC 8785 form."""
     kind = type(value)
@@ -85,24 +79,26 @@ def _plain(value: Any, depth: int) -> bool:
     if depth >= _MAX_DEPTH:
         return False  # the careful path raises the error
     if kind is dict:
-        for key, item in value.items():
-            if not _plain_key(key):
-                return False
-            item_kind = type(item)
-            if item_kind is str or item_kind is bool or item is None:
-                continue
-            if not _plain(item, depth + 1):
-                return False
-        return True
-    if kind is list:
-        for item in value:
-            item_kind = type(item)
-            if item_kind is str or item_kind is bool or item is None:
-                continue
-            if not _plain(item, depth + 1):
-                return False
-        return True
-    return False
+        try:
+            keys = "".join(value)
+        except TypeError:
+            return False  # a key that is not a str
+        # Code-point order equals UTF-16 order unless a key mixes astral characters with U+E000-U+FFFF; a key
+        # with a lone surrogate sorts by its written form (U+FFFD): both take the careful path.
+        if not keys.isascii() and max(keys) >= "\ud800":
+            return False
+        items = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return False
+    for item in items:
+        item_kind = type(item)
+        if item_kind is str or item_kind is bool or item is None:
+            continue
+        if not _plain(item, depth + 1):
+            return False
+    return True
 
 
 def _write(value: Any, parts: list[str], depth: int) -> None:

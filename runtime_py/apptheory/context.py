@@ -52,13 +52,20 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400: beyond a double, as JavaScript's JSON.parse would make it Infinity
+        raise ValueError("number out of range")
+    return value
+
+
 # One shared decoder: json.loads with options builds a new decoder per call.
-_JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 
 MAX_JSON_NESTING = 128
 """Deepest nesting of arrays/objects a JSON body may have (`[]` is 1), the same in every language."""
-# A number can overflow a double only with a 3-digit exponent or 309+ digits: only then is the value walked.
-_MAY_OVERFLOW = re.compile(r"[0-9][eE]\+?[0-9]{3}|[0-9]{309}")
+# An integer literal overflows a double only with 309+ digits: only then is the value walked.
+_LONG_DIGITS = re.compile(r"[0-9]{309}")
 
 
 def _deeper_than(value: JsonValue, limit: int) -> bool:
@@ -76,7 +83,7 @@ def _deeper_than(value: JsonValue, limit: int) -> bool:
 
 
 def _overflows(value: JsonValue) -> bool:
-    """True when a number is beyond a double's range (Python keeps 1e400 as inf and huge ints exactly)."""
+    """True when an integer is beyond a double's range (Python keeps it exactly; JavaScript cannot)."""
     stack = [value]
     while stack:
         node = stack.pop()
@@ -84,8 +91,6 @@ def _overflows(value: JsonValue) -> bool:
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
-        elif type(node) is float and math.isinf(node):
-            return True
         elif type(node) is int:
             try:
                 float(node)
@@ -139,8 +144,10 @@ class WebSocketContext(WebSocketFields):
             value = _JSON_DECODER.decode(text)
         except (ValueError, UnicodeDecodeError, RecursionError):
             raise Messages.INVALID_JSON.error() from None
-        if (text.count("[") + text.count("{") > MAX_JSON_NESTING and _deeper_than(value, MAX_JSON_NESTING)) or (
-            _MAY_OVERFLOW.search(text) is not None and _overflows(value)
+        # Only a long text can nest deeper than the limit or hold a 309-digit integer: short ones skip the walks.
+        if len(text) > 2 * MAX_JSON_NESTING and (
+            (text.count("[") + text.count("{") > MAX_JSON_NESTING and _deeper_than(value, MAX_JSON_NESTING))
+            or (_LONG_DIGITS.search(text) is not None and _overflows(value))
         ):
             raise Messages.INVALID_JSON.error()
         return value
