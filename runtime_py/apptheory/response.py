@@ -12,6 +12,7 @@ TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
 BINARY_CONTENT_TYPE = "application/octet-stream"
 
 HeaderValues = str | Sequence[str]
+_ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}  # names: A-Z only, as every language
 
 
 class Response:
@@ -57,7 +58,7 @@ class Response:
             for item in items:
                 if not isinstance(item, str) or "\r" in item or "\n" in item:
                     raise ValueError(f"invalid value for response header {name!r}")
-            multi.setdefault(name.lower(), []).extend(items)
+            multi.setdefault(name.lower() if name.isascii() else name.translate(_ASCII_LOWER), []).extend(items)
         if isinstance(self.body, bytes | bytearray | memoryview):
             import base64  # only binary responses pay for the import
 

@@ -20,7 +20,28 @@ from typing import Any
 SAMPLES = Path(__file__).resolve().parents[2] / "examples" / "events"
 
 _ASCII = "abcXYZ019-_=+/. "
-_UNICODE = ["é", "€", "世", "\U0001f600", "\U00010000", "\ue000", "\uffff", "\ufffd", "\u2028", "\x00", "\x1f", "\x7f"]
+_UNICODE = [
+    "é",
+    "€",
+    "世",
+    "\U0001f600",
+    "\U00010000",
+    "\ue000",
+    "\uffff",
+    "\ufffd",
+    "\u2028",
+    "\x00",
+    "\x1f",
+    "\x7f",
+    "Ä",
+    "İ",
+    "Σ",
+    "\u1c89",
+    "\u0085",
+    "\u3000",
+    "\x1c",
+    "\ufeff",
+]
 _SURROGATES = ["\ud800", "\udbff", "\udc00", "\udfff"]
 
 

@@ -182,6 +182,7 @@ class TsView:
     limits: tuple[TsConstant, ...]
     retry_mode: str
     max_attempts: int
+    containers: tuple[str, ...]
     fields: tuple[TsField, ...]
     app_codes: tuple[TsConstant, ...]
     app_status: tuple[TsEntry, ...]
@@ -211,6 +212,7 @@ def build_view(api: ir.Api) -> TsView:
         limits=tuple(TsConstant(lim.name.const, str(lim.value), lim.doc.text) for lim in api.limits),
         retry_mode=ts_string(api.streamer.retry_mode),
         max_attempts=api.streamer.max_attempts,
+        containers=tuple(ts_array(parts) for parts in api.event_containers),
         fields=tuple(
             TsField(
                 name=f.name.ts,

@@ -201,7 +201,7 @@ func parseStringMap(value jsonValue, path string, lowercaseKeys bool) (map[strin
 	for _, m := range members {
 		key := m.key
 		if lowercaseKeys {
-			key = pytext.Lower(key)
+			key = asciiLower(key)
 		}
 		out[key] = m.value.s
 	}
@@ -230,7 +230,7 @@ func parseMultiMap(value jsonValue, path string, lowercaseKeys bool) (map[string
 	for _, m := range members {
 		key := m.key
 		if lowercaseKeys {
-			key = pytext.Lower(key)
+			key = asciiLower(key)
 		}
 		values := out[key]
 		if values == nil {
@@ -246,4 +246,21 @@ func parseMultiMap(value jsonValue, path string, lowercaseKeys bool) (map[string
 
 func parseJSONValue(value jsonValue, path string) (any, *EventError) {
 	return plainJSON(value), nil
+}
+
+// asciiLower lower-cases A-Z only (header names): HTTP names are ASCII, and full Unicode case mapping
+// differs between the languages' Unicode versions.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }

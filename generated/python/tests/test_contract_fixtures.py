@@ -29,6 +29,7 @@ FIXTURES = [
     ("connect.context_fields", "connect.context_fields.json"),
     ("connect.default_handler", "connect.default_handler.json"),
     ("connect.denied", "connect.denied.json"),
+    ("connect.header_names_ascii_lowercase", "connect.header_names_ascii_lowercase.json"),
     ("connect.listed_connected", "connect.listed_connected.json"),
     ("connect.query_headers", "connect.query_headers.json"),
     ("connect.send_gone", "connect.send_gone.json"),

@@ -37,8 +37,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-// Deeper than this is a cycle or an unreasonable value.
-const MAX_DEPTH = 1000;
+/** Deepest nesting of arrays/objects the encoder writes (`[]` is 1), the same in every language; deeper is an error. */
+export const MAX_ENCODE_DEPTH = 500;
 
 function encode(value: unknown, depth: number): string {
   switch (typeof value) {
@@ -54,7 +54,9 @@ function encode(value: unknown, depth: number): string {
       throw new JsonEncodingError(`${typeof value} is not JSON serializable`);
   }
   if (value === null) return "null";
-  if (depth >= MAX_DEPTH) throw new JsonEncodingError("circular reference detected (or nesting deeper than 1000)");
+  if (depth >= MAX_ENCODE_DEPTH) {
+    throw new JsonEncodingError(`JSON value nested deeper than ${MAX_ENCODE_DEPTH} levels (or circular)`);
+  }
   if (Array.isArray(value)) {
     let out = "[";
     for (let i = 0; i < value.length; i++) {
@@ -104,25 +106,22 @@ function sortByCodeUnits(keys: string[]): string[] {
   return keys;
 }
 
-/** Rare: a key holds a lone surrogate. It is written as U+FFFD, so it sorts as written. */
+/**
+ * Rare: a key holds a lone surrogate. It is written as U+FFFD, so it sorts as written, and keys that are
+ * equal once written are one key: the value that came last (in the object's key order) wins.
+ */
 function encodeObjectWithLoneSurrogateKeys(value: Record<string, unknown>, depth: number): string {
-  const keys = Object.keys(value).sort(byWellFormed);
-  let out = "{";
-  let first = true;
-  for (const key of keys) {
+  const members = new Map<string, unknown>();
+  for (const key of Object.keys(value)) {
     const item = value[key];
-    if (item === undefined) continue;
-    out += `${first ? "" : ","}${encodeString(key)}:${encode(item, depth + 1)}`;
-    first = false;
+    if (item !== undefined) members.set(key.toWellFormed(), item);
+  }
+  const keys = [...members.keys()].sort();
+  let out = "{";
+  for (const key of keys) {
+    out += `${out.length > 1 ? "," : ""}${JSON.stringify(key)}:${encode(members.get(key), depth + 1)}`;
   }
   return `${out}}`;
-}
-
-function byWellFormed(a: string, b: string): number {
-  const x = a.toWellFormed();
-  const y = b.toWellFormed();
-  if (x !== y) return x < y ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 // Printable ASCII without '"' or '\\': JSON.stringify would return it quoted and unchanged.

@@ -75,6 +75,10 @@ const FIXTURES: readonly { readonly id: string; readonly file: string }[] = [
     file: "connect.denied.json",
   },
   {
+    id: "connect.header_names_ascii_lowercase",
+    file: "connect.header_names_ascii_lowercase.json",
+  },
+  {
     id: "connect.listed_connected",
     file: "connect.listed_connected.json",
   },

@@ -274,6 +274,56 @@ const CASES: Record<string, [Parameters<typeof base>[0], Mutation, string | unde
     rc("disconnectStatusCode", true),
     invalid("requestContext.disconnectStatusCode", "must be an integer"),
   ],
+  "disconnectStatusCode-2^53": [
+    "disconnect",
+    rc("disconnectStatusCode", 2 ** 53),
+    invalid("requestContext.disconnectStatusCode", "must be an integer"),
+  ],
+  "disconnectStatusCode-minus-2^53": [
+    "disconnect",
+    rc("disconnectStatusCode", -(2 ** 53)),
+    invalid("requestContext.disconnectStatusCode", "must be an integer"),
+  ],
+  "disconnectStatusCode-huge": [
+    "disconnect",
+    rc("disconnectStatusCode", 1e300),
+    invalid("requestContext.disconnectStatusCode", "must be an integer"),
+  ],
+  "disconnectStatusCode-infinity": [
+    "disconnect",
+    rc("disconnectStatusCode", Number.POSITIVE_INFINITY),
+    invalid("requestContext.disconnectStatusCode", "must be an integer"),
+  ],
+  "disconnectStatusCode-nan": [
+    "disconnect",
+    rc("disconnectStatusCode", Number.NaN),
+    invalid("requestContext.disconnectStatusCode", "must be an integer"),
+  ],
+  "connectedAt-minus-one": [
+    "message",
+    rc("connectedAt", -1),
+    invalid("requestContext.connectedAt", "must be epoch milliseconds"),
+  ],
+  "connectedAt-fraction": [
+    "message",
+    rc("connectedAt", 1795675238012.5),
+    invalid("requestContext.connectedAt", "must be epoch milliseconds"),
+  ],
+  "requestTimeEpoch-year-10000": [
+    "connect",
+    rc("requestTimeEpoch", 253402300800000),
+    invalid("requestContext.requestTimeEpoch", "must be epoch milliseconds"),
+  ],
+  "isBase64Encoded-string-before-bad-body": [
+    "message",
+    (e) => ((e["isBase64Encoded"] = "true"), (e["body"] = 42)),
+    invalid("isBase64Encoded", "must be a boolean"),
+  ],
+  "isBase64Encoded-int-before-bad-base64": [
+    "binary",
+    (e) => ((e["isBase64Encoded"] = 1), (e["body"] = "not base64!")),
+    invalid("isBase64Encoded", "must be a boolean"),
+  ],
   "path-number": ["custom-domain", top("path", 1), invalid("path", "must be a string")],
   "requestId-number": ["message", rc("requestId", 12345), invalid("requestContext.requestId", "must be a string")],
   "requestContext-class-instance-identity": [
@@ -297,6 +347,11 @@ const CASES: Record<string, [Parameters<typeof base>[0], Mutation, string | unde
     undefined,
   ],
   "requestTime-number-ignored": ["message", rc("requestTime", 123), undefined],
+  "disconnectStatusCode-max-safe": ["disconnect", rc("disconnectStatusCode", 2 ** 53 - 1), undefined],
+  "disconnectStatusCode-min-safe": ["disconnect", rc("disconnectStatusCode", -(2 ** 53 - 1)), undefined],
+  "connectedAt-epoch": ["message", rc("connectedAt", 0), undefined],
+  "connectedAt-last-ms-of-9999": ["message", rc("connectedAt", 253402300799999), undefined],
+  "requestTimeEpoch-null": ["message", rc("requestTimeEpoch", null), undefined],
   "body-base64-padding-after-full-quad": ["binary", top("body", "AAEC=="), undefined],
 };
 
@@ -381,4 +436,169 @@ test("a header named __proto__ stays an ordinary header", async () => {
   const response = await app.handle(event);
   assert.equal(response.statusCode, 200);
   assert.ok((JSON.parse(response.body) as { names: string[] }).names.includes("__proto__"));
+});
+
+/** Handle a raw event given as JSON text (as Lambda parses it); the probe handler answers the typed fields. */
+async function handleText(text: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const app = createApp({ webSocketClientFactory: new FakeManagementClient().clientFactory });
+  app.setDefaultHandler((ctx) => {
+    const ws = ctx.asWebSocket();
+    return {
+      connectedAt: ws.connectedAt === null ? null : ws.connectedAt.toISOString(),
+      requestTime: ws.requestTime === null ? null : ws.requestTime.toISOString(),
+      disconnectStatusCode: ws.disconnectStatusCode,
+    };
+  });
+  const response = await app.handle(JSON.parse(text), { awsRequestId: "lambda-1" });
+  assertProxyShape(response);
+  return { status: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
+}
+
+function rawEvent(requestContext: Record<string, string>): string {
+  const members = Object.entries({
+    routeKey: '"$disconnect"',
+    eventType: '"DISCONNECT"',
+    connectionId: '"c-1"',
+    requestId: '"r-1"',
+    ...requestContext,
+  }).map(([key, raw]) => `"${key}":${raw}`);
+  return `{"requestContext":{${members.join(",")}}}`;
+}
+
+test("R2: integers are JSON numbers with an integral value within +-(2^53 - 1); 1000.0 is 1000", async () => {
+  const accepted: [string, number][] = [
+    ["1000", 1000],
+    ["1000.0", 1000],
+    ["1.0e3", 1000],
+    ["10E-1", 1],
+    ["9007199254740991", 9007199254740991],
+    ["-9007199254740991", -9007199254740991],
+    ["-0", 0],
+    ["-0.0", 0],
+    ["null", 0],
+  ];
+  for (const [raw, value] of accepted) {
+    const { status, body } = await handleText(rawEvent({ disconnectStatusCode: raw }));
+    assert.equal(status, 200, raw);
+    assert.equal(body["disconnectStatusCode"], value, raw);
+    assert.ok(!Object.is(body["disconnectStatusCode"], -0), raw);
+  }
+  assert.equal((await handleText(rawEvent({}))).body["disconnectStatusCode"], 0);
+  for (const raw of [
+    "1000.5",
+    "9007199254740992",
+    "-9007199254740992",
+    "12345678901234567890123",
+    "1e400",
+    "-1e400",
+    '"1000"',
+    "true",
+    "[1000]",
+  ]) {
+    const { status, body } = await handleText(rawEvent({ disconnectStatusCode: raw }));
+    assert.equal(status, 400, raw);
+    assert.deepEqual(body, {
+      error: {
+        code: "app.bad_request",
+        message: "invalid event: requestContext.disconnectStatusCode must be an integer",
+        request_id: "r-1",
+      },
+    });
+  }
+});
+
+test("R3: epoch milliseconds are integral numbers from 0 through 253402300799999, exact to the millisecond", async () => {
+  const accepted: [string, string | null][] = [
+    ["0", "1970-01-01T00:00:00.000Z"],
+    ["-0", "1970-01-01T00:00:00.000Z"],
+    ["1795675238012", "2026-11-26T06:40:38.012Z"],
+    ["1795675238012.0", "2026-11-26T06:40:38.012Z"],
+    ["253402300799999", "9999-12-31T23:59:59.999Z"],
+    ["253402300799999.0", "9999-12-31T23:59:59.999Z"],
+    ["2.53402300799999e14", "9999-12-31T23:59:59.999Z"],
+    ["1", "1970-01-01T00:00:00.001Z"],
+    ["null", null],
+  ];
+  for (const field of ["connectedAt", "requestTimeEpoch"]) {
+    const name = field === "connectedAt" ? "connectedAt" : "requestTime";
+    for (const [raw, iso] of accepted) {
+      const { status, body } = await handleText(rawEvent({ [field]: raw }));
+      assert.equal(status, 200, `${field} ${raw}`);
+      assert.equal(body[name], iso, `${field} ${raw}`);
+    }
+    assert.equal((await handleText(rawEvent({}))).body[name], null);
+    for (const raw of [
+      "-1",
+      "253402300800000",
+      "1795675238012.5",
+      "0.5",
+      "-62135596800000",
+      "1e400",
+      '"1795675238012"',
+      "false",
+      "{}",
+    ]) {
+      const { status, body } = await handleText(rawEvent({ [field]: raw }));
+      assert.equal(status, 400, `${field} ${raw}`);
+      assert.equal(
+        (body["error"] as Record<string, unknown>)["message"],
+        `invalid event: requestContext.${field} must be epoch milliseconds`,
+      );
+    }
+  }
+});
+
+test("R1: the first failure in IDL order answers (containers first, the base64 flag before the body)", async () => {
+  const cases: [Record<string, unknown>, Record<string, unknown>, string][] = [
+    [{ identity: "x", requestId: 7 }, {}, invalid("requestContext.identity", "must be a mapping")],
+    [{ identity: [], connectedAt: -1 }, {}, invalid("requestContext.identity", "must be a mapping")],
+    [{ identity: 5, routeKey: "" }, {}, invalid("requestContext.identity", "must be a mapping")],
+    [{ identity: null, connectedAt: -1 }, {}, invalid("requestContext.connectedAt", "must be epoch milliseconds")],
+    [{ stage: 1, requestId: 2 }, {}, invalid("requestContext.stage", "must be a string")],
+    [
+      { connectedAt: "x", requestTimeEpoch: "y" },
+      {},
+      invalid("requestContext.connectedAt", "must be epoch milliseconds"),
+    ],
+    [
+      { requestTimeEpoch: -1, identity: { sourceIp: 1 } },
+      {},
+      invalid("requestContext.requestTimeEpoch", "must be epoch milliseconds"),
+    ],
+    [
+      { identity: { sourceIp: 1, userAgent: 2 } },
+      { headers: 5 },
+      invalid("requestContext.identity.sourceIp", "must be a string"),
+    ],
+    [{ identity: { userAgent: 2 } }, { headers: 5 }, invalid("requestContext.identity.userAgent", "must be a string")],
+    [{}, { headers: { a: 1 }, multiValueHeaders: 5 }, invalid("headers", "must be a mapping of strings")],
+    [
+      {},
+      { multiValueHeaders: 5, queryStringParameters: 5 },
+      invalid("multiValueHeaders", "must be a mapping of string lists"),
+    ],
+    [{ authorizer: 5, disconnectReason: 5 }, { path: 5 }, invalid("path", "must be a string")],
+    [{}, { path: 5, body: 5 }, invalid("path", "must be a string")],
+    [{}, { isBase64Encoded: "true", body: 5 }, invalid("isBase64Encoded", "must be a boolean")],
+    [{}, { isBase64Encoded: "x", body: null }, invalid("isBase64Encoded", "must be a boolean")],
+    [{}, { isBase64Encoded: true, body: 5 }, invalid("body", "must be a string")],
+    [{ disconnectStatusCode: "x" }, { isBase64Encoded: true, body: "!!" }, "invalid base64"],
+    [
+      { disconnectStatusCode: "x", disconnectReason: 5 },
+      {},
+      invalid("requestContext.disconnectStatusCode", "must be an integer"),
+    ],
+  ];
+  for (const [requestContext, topLevel, expected] of cases) {
+    const event = base("disconnect");
+    Object.assign(event.requestContext, requestContext);
+    Object.assign(event, topLevel);
+    const app = createApp({ webSocketClientFactory: new FakeManagementClient().clientFactory });
+    app.setDefaultHandler(() => ({ ok: true }));
+    const response = await app.handle(event);
+    assertProxyShape(response);
+    assert.equal(response.statusCode, 400, JSON.stringify([requestContext, topLevel]));
+    const body = JSON.parse(response.body) as { error: { message: string } };
+    assert.equal(body.error.message, expected, JSON.stringify([requestContext, topLevel]));
+  }
 });

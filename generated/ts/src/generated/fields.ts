@@ -4,6 +4,9 @@
 import * as parse from "../event.js";
 import type { EventRecord, FieldSpec, JsonValue, MultiMap, StringMap } from "../event.js";
 
+/** Every mapping on the way to a field, parents first: each is checked before any field is read. */
+const CONTAINERS: readonly (readonly string[])[] = [["requestContext"], ["requestContext", "identity"]];
+
 /** requestContext.connectionId */
 const FIELD_CONNECTION_ID: FieldSpec = {
   path: ["requestContext", "connectionId"],
@@ -251,6 +254,7 @@ export class WebSocketFields {
 
   /** Read every field from a raw API Gateway event; throws EventError naming the bad path. */
   constructor(event: EventRecord) {
+    parse.checkContainers(event, CONTAINERS);
     this.connectionId = parse.stringField(event, FIELD_CONNECTION_ID);
     this.routeKey = parse.stringField(event, FIELD_ROUTE_KEY);
     this.eventType = parse.stringField(event, FIELD_EVENT_TYPE);

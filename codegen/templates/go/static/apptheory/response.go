@@ -6,8 +6,6 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-
-	"github.com/theory-cloud/apptheory/generated/go/internal/pytext"
 )
 
 // Content types of the responses the runtime builds.
@@ -129,7 +127,7 @@ func (r *Response) Proxy() (ProxyResponse, error) {
 				return ProxyResponse{}, fmt.Errorf("invalid value for response header %q", name)
 			}
 		}
-		key := pytext.Lower(name)
+		key := asciiLower(name)
 		if existing, ok := multi[key]; ok {
 			multi[key] = append(existing, values...)
 		} else {

@@ -45,6 +45,49 @@ function asBytes(data: Uint8Array | string): Uint8Array {
   throw new TypeError(`data must be a Uint8Array or a string, got ${typeof data}`);
 }
 
+/** Deepest nesting of arrays/objects a JSON body may have (`1` is 0, `[]` is 1), the same in every language. */
+export const MAX_JSON_NESTING = 128;
+
+// A number can overflow a double only with an exponent or 309+ digits: only then is the value walked.
+const MAY_OVERFLOW = /[0-9][eE]|[0-9]{309}/;
+
+/** True when valid JSON text nests arrays/objects deeper than `limit` (brackets in strings do not count). */
+function deeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    } else if (c === 0x22) {
+      // Skip the string: the text is valid JSON, so a quote not escaped by a backslash ends it.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    }
+  }
+  return false;
+}
+
+/** True when a parsed JSON value holds a number JSON.parse rounded to +-Infinity (1e400). */
+function hasInfinity(value: JsonValue): boolean {
+  const stack: JsonValue[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node === "number") {
+      if (!Number.isFinite(node)) return true;
+    } else if (Array.isArray(node)) {
+      for (const item of node) stack.push(item);
+    } else if (typeof node === "object" && node !== null) {
+      for (const item of Object.values(node)) stack.push(item);
+    }
+  }
+  return false;
+}
+
 /** The WebSocket view of a request: typed event fields, body helpers and management calls. */
 export class WebSocketContext extends WebSocketFields {
   readonly #host: ContextHost;
@@ -80,22 +123,35 @@ export class WebSocketContext extends WebSocketFields {
   /** The body as UTF-8 text; a body that is not UTF-8 answers 400 app.bad_request. */
   text(): string {
     const raw = this.#rawText;
-    if (raw !== undefined && raw.isWellFormed()) return raw;
+    // A text frame's lone surrogates are U+FFFD in the body bytes, so in the text too.
+    if (raw !== undefined) return raw.isWellFormed() ? raw : raw.toWellFormed();
     const text = decodeUtf8(this.body);
     if (text === undefined) throw Messages.INVALID_UTF8.error();
     return text;
   }
 
-  /** The body parsed as JSON (no content-type needed); invalid JSON answers 400 app.bad_request. */
+  /**
+   * The body parsed as strict JSON (RFC 8259; no content-type needed). Invalid JSON, a byte order mark,
+   * nesting deeper than MAX_JSON_NESTING or a number beyond a double's range (1e400) answer 400
+   * app.bad_request "invalid json", the same in every language; duplicate keys: the last one wins.
+   */
   json(): JsonValue {
     const raw = this.#rawText;
-    const text = raw !== undefined && raw.isWellFormed() ? raw : decodeUtf8(this.body);
+    const text = raw !== undefined ? (raw.isWellFormed() ? raw : raw.toWellFormed()) : decodeUtf8(this.body);
     if (text === undefined) throw Messages.INVALID_JSON.error();
+    let value: JsonValue;
     try {
-      return JSON.parse(text) as JsonValue;
+      value = JSON.parse(text) as JsonValue;
     } catch {
       throw Messages.INVALID_JSON.error();
     }
+    if (
+      (text.length > 2 * MAX_JSON_NESTING && deeperThan(text, MAX_JSON_NESTING)) ||
+      (MAY_OVERFLOW.test(text) && hasInfinity(value))
+    ) {
+      throw Messages.INVALID_JSON.error();
+    }
+    return value;
   }
 
   // ---- management API --------------------------------------------------------------------

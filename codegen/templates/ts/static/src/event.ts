@@ -5,7 +5,7 @@
 
 import { Messages, type ErrorMessage } from "./generated/errors.js";
 import { type JsonValue } from "./json.js";
-import { decodeBase64Strict, encodeUtf8, pyStrip } from "./text.js";
+import { asciiLower, decodeBase64Strict, encodeUtf8, pyStrip } from "./text.js";
 
 export type { JsonValue } from "./json.js";
 
@@ -81,6 +81,23 @@ function lookup(event: EventRecord, path: readonly string[]): unknown {
   return node === null || node === undefined ? MISSING : node;
 }
 
+/**
+ * Check the event's containers (requestContext, then requestContext.identity...), parents first, before
+ * any field: each must be a mapping when present (absent or null reads as empty).
+ */
+export function checkContainers(event: EventRecord, containers: readonly (readonly string[])[]): void {
+  for (const path of containers) {
+    let node: unknown = event;
+    for (const key of path) {
+      node = isMapping(node) && Object.hasOwn(node, key) ? node[key] : undefined;
+      if (node === null || node === undefined) break;
+    }
+    if (node !== null && node !== undefined && !isMapping(node)) {
+      throw new EventError(path.join("."), "must be a mapping");
+    }
+  }
+}
+
 function where(spec: FieldSpec): string {
   return spec.path.join(".");
 }
@@ -99,14 +116,18 @@ export function stringField(event: EventRecord, spec: FieldSpec): string {
   return text;
 }
 
-/** An integer field: 0 when absent. */
+/**
+ * An integer field: 0 when absent; a number with an integral value within +-(2^53 - 1), the integers a
+ * double holds exactly, in every language (1000.0 is 1000; 2^53, 1000.5, "1000" and true are not).
+ */
 export function integerField(event: EventRecord, spec: FieldSpec): number {
   const value = lookup(event, spec.path);
   if (value === MISSING) return 0;
-  if (typeof value !== "number" || !Number.isInteger(value)) {
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
     throw new EventError(where(spec), "must be an integer");
   }
-  return value;
+  // -0 (from "-0" or "-0.0") is the integer 0.
+  return value === 0 ? 0 : value;
 }
 
 /** A boolean field: false when absent. */
@@ -117,53 +138,40 @@ export function booleanField(event: EventRecord, spec: FieldSpec): boolean {
   return value;
 }
 
-// Python's datetime range (years 1-9999) in whole seconds since the epoch.
-const MIN_SECONDS = -62135596800;
-const MAX_SECONDS = 253402300799;
+/** The last millisecond of year 9999 (9999-12-31T23:59:59.999Z): the largest epoch-milliseconds value. */
+export const MAX_EPOCH_MILLISECONDS = 253402300799999;
 
 /** A timestamp field given in epoch milliseconds: null when absent. */
 export function timestampField(event: EventRecord, spec: FieldSpec): Date | null {
   const value = lookup(event, spec.path);
   if (value === MISSING) return null;
-  const ms = typeof value === "number" ? epochMilliseconds(value) : undefined;
+  const ms = epochMilliseconds(value);
   if (ms === undefined) throw new EventError(where(spec), "must be epoch milliseconds");
   return new Date(ms);
 }
 
 /**
- * Whole milliseconds of datetime.fromtimestamp(value / 1000, UTC) in Python: seconds split off,
- * microseconds rounded half-even, then truncated to milliseconds; undefined outside years 1-9999.
+ * Epoch milliseconds as every language reads them: a number with an integral value from 0
+ * (1970-01-01) through 253402300799999 (9999-12-31T23:59:59.999Z), 1795675238012.0 included;
+ * undefined for anything else (negative, fractional, larger, not a number).
  */
-export function epochMilliseconds(value: number): number | undefined {
-  if (!Number.isFinite(value)) return undefined;
-  const t = value / 1000;
-  let seconds = Math.trunc(t);
-  let micros = roundHalfEven((t - seconds) * 1e6);
-  if (micros >= 1e6) {
-    micros -= 1e6;
-    seconds += 1;
-  } else if (micros < 0) {
-    micros += 1e6;
-    seconds -= 1;
+export function epochMilliseconds(value: unknown): number | undefined {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_EPOCH_MILLISECONDS) {
+    return undefined;
   }
-  if (seconds < MIN_SECONDS || seconds > MAX_SECONDS) return undefined;
-  return seconds * 1000 + Math.floor(micros / 1000);
+  return value === 0 ? 0 : value;
 }
 
-function roundHalfEven(x: number): number {
-  const floor = Math.floor(x);
-  const diff = x - floor;
-  if (diff < 0.5) return floor;
-  if (diff > 0.5) return floor + 1;
-  return floor % 2 === 0 ? floor : floor + 1;
-}
-
-/** The body: bytes, base64-decoded strictly when the flag field is true. */
+/**
+ * The body: bytes, base64-decoded strictly when the flag field is true. The flag is checked first (a
+ * non-boolean flag is reported before a bad body); a text body's lone surrogates are sent on as U+FFFD.
+ */
 export function payloadField(event: EventRecord, spec: FieldSpec): Uint8Array {
+  const isBase64 = spec.flag.length > 0 && flagSet(event, spec.flag);
   const value = lookup(event, spec.path);
   if (value === MISSING) return new Uint8Array(0);
   if (typeof value !== "string") throw new EventError(where(spec), "must be a string");
-  if (spec.flag.length > 0 && flagSet(event, spec.flag)) {
+  if (isBase64) {
     const decoded = decodeBase64Strict(value);
     if (decoded === undefined) throw new EventError(where(spec), "", Messages.INVALID_BASE64);
     return decoded;
@@ -187,7 +195,7 @@ export function stringMapField(event: EventRecord, spec: FieldSpec): StringMap {
     throw new EventError(where(spec), "must be a mapping of strings");
   }
   for (const [key, item] of Object.entries(value)) {
-    setOwn(result, spec.lowercaseKeys ? key.toLowerCase() : key, item as string);
+    setOwn(result, spec.lowercaseKeys ? asciiLower(key) : key, item as string);
   }
   return result;
 }
@@ -202,7 +210,7 @@ export function multiMapField(event: EventRecord, spec: FieldSpec): MultiMap {
     Object.values(value).every((list) => Array.isArray(list) && list.every((item) => typeof item === "string"));
   if (!valid) throw new EventError(where(spec), "must be a mapping of string lists");
   for (const [key, list] of Object.entries(value)) {
-    const name = spec.lowercaseKeys ? key.toLowerCase() : key;
+    const name = spec.lowercaseKeys ? asciiLower(key) : key;
     const existing = Object.hasOwn(result, name) ? result[name] : undefined;
     if (existing === undefined) {
       setOwn(result, name, [...(list as string[])]);

@@ -18,7 +18,7 @@ import { FakeManagementClient, type ConnectionState, type Operation, type Record
 import type { ConnectionInfo } from "./generated/streamer.js";
 import { isPlainObject } from "./json.js";
 import { Response, fromResult, type ProxyResponse } from "./response.js";
-import { decodeBase64Strict, decodeUtf8, encodeBase64, encodeUtf8 } from "./text.js";
+import { asciiLower, decodeBase64Strict, decodeUtf8, encodeBase64, encodeUtf8 } from "./text.js";
 
 /** Variables unset for every run unless the fixture's app.env sets them. */
 export const MANAGED_ENV = ["AWS_REGION", "AWS_DEFAULT_REGION", "APPTHEORY_WS_MANAGEMENT_ENDPOINT"] as const;
@@ -312,7 +312,7 @@ function appendHeader(name: string, value: string): Middleware {
     const response = fromResult(await next(ctx));
     const headers: Record<string, string[]> = {};
     const add = (key: string, items: readonly string[]): void => {
-      const lower = key.toLowerCase();
+      const lower = asciiLower(key);
       const list = Object.hasOwn(headers, lower) ? headers[lower] : undefined;
       if (list === undefined) setOwn(headers, lower, [...items]);
       else list.push(...items);

@@ -2,7 +2,7 @@
 
 import { setOwn } from "./event.js";
 import { encodeCanonicalJson, isPlainObject } from "./json.js";
-import { encodeBase64 } from "./text.js";
+import { asciiLower, encodeBase64 } from "./text.js";
 
 export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 export const TEXT_CONTENT_TYPE = "text/plain; charset=utf-8";
@@ -64,7 +64,7 @@ export class Response {
           throw new RangeError(`invalid value for response header ${JSON.stringify(name)}`);
         }
       }
-      const key = name.toLowerCase();
+      const key = asciiLower(name);
       const existing = Object.hasOwn(multi, key) ? multi[key] : undefined;
       if (existing === undefined) {
         setOwn(multi, key, [...(items as string[])]);

@@ -1,7 +1,7 @@
 /**
  * Byte and text helpers with Python's exact semantics, so every language agrees on the same input:
- * strict base64, UTF-8 encoding that keeps lone surrogates (Python's "surrogatepass"), strict UTF-8
- * decoding, and str.strip()'s idea of whitespace.
+ * strict base64, UTF-8 encoding (a lone surrogate becomes U+FFFD), strict UTF-8 decoding, and
+ * str.strip()'s idea of whitespace.
  */
 
 // Python's str.isspace() set; JS's \s lacks \x1c-\x1f and \x85 and adds \ufeff.
@@ -59,30 +59,10 @@ export function encodeBase64(data: Uint8Array): string {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
 }
 
-/** UTF-8 bytes of a string; lone surrogates are kept as 3-byte sequences (Python's "surrogatepass"). */
+/** UTF-8 bytes of a string; each lone surrogate becomes U+FFFD (EF BF BD), as in every language. */
 export function encodeUtf8(text: string): Uint8Array {
-  if (text.isWellFormed()) return Buffer.from(text, "utf8");
-  const out: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    let code = text.charCodeAt(i);
-    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      const low = text.charCodeAt(i + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
-        i++;
-      }
-    }
-    if (code < 0x80) {
-      out.push(code);
-    } else if (code < 0x800) {
-      out.push(0xc0 | (code >> 6), 0x80 | (code & 0x3f));
-    } else if (code < 0x10000) {
-      out.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
-    } else {
-      out.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 0x3f), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
-    }
-  }
-  return Uint8Array.from(out);
+  // Node's UTF-8 encoder writes a lone surrogate as U+FFFD.
+  return Buffer.from(text, "utf8");
 }
 
 // fatal: invalid UTF-8 (surrogates included) throws; ignoreBOM: a leading U+FEFF is kept, as Python does.
@@ -95,4 +75,9 @@ export function decodeUtf8(data: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Lower-cases A-Z only (header names): HTTP names are ASCII, and full Unicode case mapping differs between the languages' Unicode versions. */
+export function asciiLower(name: string): string {
+  return /[A-Z]/.test(name) ? name.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32)) : name;
 }

@@ -10,7 +10,7 @@ import { test } from "node:test";
 import canonicalize from "canonicalize";
 
 import { JsonEncodingError, encodeCanonicalJson, encodeJson } from "../src/index.js";
-import { encodeNumber } from "../src/json.js";
+import { MAX_ENCODE_DEPTH, encodeNumber } from "../src/json.js";
 
 // Compiled tests live in generated/ts/dist/test/.
 const VECTORS = new URL("../../../../contract-tests/canonical-json/vectors.json", import.meta.url);
@@ -242,5 +242,43 @@ test("non-JSON values are a JsonEncodingError", () => {
   assert.throws(() => encodeCanonicalJson({ when: new Date(0) }), /Date is not JSON serializable/);
   for (const bad of [undefined, () => 1, 1n, Symbol("s"), new Map(), new Uint8Array(1), [new Set()]]) {
     assert.throws(() => encodeCanonicalJson(bad), JsonEncodingError);
+  }
+});
+
+test("R8: keys equal once their lone surrogates are U+FFFD are one key; the last value wins", () => {
+  assert.equal(encodeCanonicalJson({ "\ud800": 1, "\udbff": 2 }), '{"\ufffd":2}');
+  assert.equal(encodeCanonicalJson({ "\ufffd": 1, "\ud800": 2 }), '{"\ufffd":2}');
+  assert.equal(encodeCanonicalJson({ "\ud800": 1, "\ufffd": 2 }), '{"\ufffd":2}');
+  assert.equal(
+    encodeCanonicalJson({ "a\udc00": 1, b: 0, "a\ud800": [3], "\u{1f600}": 4 }),
+    '{"a\ufffd":[3],"b":0,"\u{1f600}":4}',
+  );
+  // From parsed JSON text (parse order), and nested.
+  assert.equal(
+    encodeCanonicalJson(JSON.parse(String.raw`{"x":{"\udfff":1,"\ud800":{"\udc00":2,"\ufffd":3}}}`)),
+    '{"x":{"\ufffd":{"\ufffd":3}}}',
+  );
+  // An undefined member is no member: it does not replace an earlier value.
+  assert.equal(encodeCanonicalJson({ "\ud800": 1, "\udbff": undefined }), '{"\ufffd":1}');
+});
+
+test("R6: the encoder writes 500 levels of nesting and refuses 501", () => {
+  assert.equal(MAX_ENCODE_DEPTH, 500);
+  const nest = (levels: number, inner: unknown = 0): unknown => {
+    let value = inner;
+    for (let i = 0; i < levels; i++) value = [value];
+    return value;
+  };
+  const objects = (levels: number): unknown => {
+    let value: unknown = 1;
+    for (let i = 0; i < levels; i++) value = { a: value };
+    return value;
+  };
+  assert.equal(encodeCanonicalJson(nest(500)), "[".repeat(500) + "0" + "]".repeat(500));
+  assert.equal(encodeCanonicalJson(nest(499, {})), "[".repeat(499) + "{}" + "]".repeat(499));
+  assert.equal(encodeCanonicalJson(objects(500)), '{"a":'.repeat(500) + "1" + "}".repeat(500));
+  for (const bad of [nest(501), nest(500, []), nest(500, {}), objects(501), nest(100000)]) {
+    assert.throws(() => encodeCanonicalJson(bad), JsonEncodingError);
+    assert.throws(() => encodeCanonicalJson(bad), /nested deeper than 500 levels/);
   }
 });

@@ -15,6 +15,7 @@ import {
   type ClientFactory,
   type ConnectionInfo,
   type Context,
+  type Handler,
   type ManagementClient,
 } from "../src/index.js";
 import { FakeManagementClient, lambdaContext, webSocketEvent } from "../src/testkit.js";
@@ -232,6 +233,33 @@ test("NaN or Infinity from a handler answers 500 app.internal (sent or returned)
   }
 });
 
+test("R6: a value nested deeper than 500 levels answers 500 app.internal (sent or returned); 500 are fine", async () => {
+  const nest = (levels: number): unknown[] => {
+    let value: unknown[] = [0];
+    for (let i = 1; i < levels; i++) value = [value];
+    return value;
+  };
+  for (const [handler, status] of [
+    [() => nest(500), 200],
+    [() => nest(501), 500],
+    [() => ({ deep: nest(499) }), 200],
+    [() => ({ deep: nest(500) }), 500],
+    [async (ctx: Context) => ctx.asWebSocket().sendJSONMessage(nest(501)), 500],
+  ] as [Handler, number][]) {
+    const shared = fake();
+    const logged: string[] = [];
+    const app = createApp({ webSocketClientFactory: shared.clientFactory, logger: (line) => logged.push(line) });
+    app.webSocket("$default", handler);
+    const response = await app.handle(webSocketEvent("$default", { body: "x", requestId: "r-1" }));
+    assert.equal(response.statusCode, status, response.body);
+    if (status === 500) {
+      assert.equal(response.body, '{"error":{"code":"app.internal","message":"internal error","request_id":"r-1"}}');
+      assert.equal((JSON.parse(logged[0] as string) as { error_type: string }).error_type, "JsonEncodingError");
+      assert.deepEqual(shared.calls, []);
+    }
+  }
+});
+
 test("an unhandled error with lone surrogates in the ids is still a 500; logging never throws", async () => {
   const logged: string[] = [];
   const app = createApp({ logger: (line) => logged.push(line) });
@@ -344,32 +372,125 @@ test("strict base64 accepts exactly what Python's b64decode(validate=True) accep
   }
 });
 
-test("text helpers follow Python: strip() whitespace, surrogatepass", () => {
+test("text helpers follow Python: strip() whitespace; UTF-8 with a lone surrogate as U+FFFD", () => {
   assert.equal(pyStrip("\x1c\x85 a \u3000"), "a");
   assert.equal(pyStrip("\ufeffa"), "\ufeffa");
-  assert.deepEqual([...encodeUtf8("a\ud800")], [0x61, 0xed, 0xa0, 0x80]);
+  assert.deepEqual([...encodeUtf8("a\ud800")], [0x61, 0xef, 0xbf, 0xbd]);
+  assert.deepEqual([...encodeUtf8("\udfff\ud800")], [0xef, 0xbf, 0xbd, 0xef, 0xbf, 0xbd]);
   assert.deepEqual([...encodeUtf8("\u{1f600}")], [0xf0, 0x9f, 0x98, 0x80]);
 });
 
-test("text() and json(): a leading BOM is kept by text() and rejected by json()", async () => {
+/** An app whose $default handler answers {text, json, body (base64)}; errors become {error: message}. */
+function bodyProbe(): ReturnType<typeof createApp> {
+  const attempt = (read: () => unknown): unknown => {
+    try {
+      return read();
+    } catch (err) {
+      if (err instanceof AppError) return { error: err.message };
+      throw err;
+    }
+  };
   const app = createApp();
   app.webSocket("$default", (ctx) => {
     const ws = ctx.asWebSocket();
-    return { text: ws.text(), json: ws.json() };
+    return {
+      text: attempt(() => ws.text()),
+      json: attempt(() => ws.json()),
+      body: Buffer.from(ws.body).toString("base64"),
+    };
   });
-  const ok = await app.handle(webSocketEvent("$default", { body: '{"a":[1,2]}' }));
-  assert.deepEqual(JSON.parse(ok.body), { text: '{"a":[1,2]}', json: { a: [1, 2] } });
-  const bom = await app.handle(webSocketEvent("$default", { body: "\ufeff{}" }));
-  assert.equal(JSON.parse(bom.body).error.message, "invalid json");
-  const lone = await app.handle(webSocketEvent("$default", { body: "\ud800" }));
-  assert.equal(JSON.parse(lone.body).error.message, "invalid utf-8");
-  const jsonOnly = createApp();
-  jsonOnly.webSocket("$default", (ctx) => ({ json: ctx.asWebSocket().json() }));
-  const loneJson = await jsonOnly.handle(webSocketEvent("$default", { body: String.raw`"\ud800"` }));
-  // json() keeps the lone surrogate; the canonical encoder sends it as U+FFFD.
-  assert.equal(loneJson.body, '{"json":"\ufffd"}');
-  const rawLone = await jsonOnly.handle(webSocketEvent("$default", { body: `"${String.fromCharCode(0xd800)}"` }));
-  assert.equal(JSON.parse(rawLone.body).error.message, "invalid json");
+  return app;
+}
+
+async function readBody(body: string | Uint8Array): Promise<{ text: unknown; json: unknown; body: string }> {
+  const response = await bodyProbe().handle(webSocketEvent("$default", { body }));
+  assert.equal(response.statusCode, 200, response.body);
+  return JSON.parse(response.body) as { text: unknown; json: unknown; body: string };
+}
+
+test("text() and json(): a leading BOM is kept by text() and rejected by json()", async () => {
+  assert.deepEqual(await readBody('{"a":[1,2]}'), {
+    text: '{"a":[1,2]}',
+    json: { a: [1, 2] },
+    body: Buffer.from('{"a":[1,2]}').toString("base64"),
+  });
+  const bom = await readBody("\ufeff{}");
+  assert.equal(bom.text, "\ufeff{}");
+  assert.deepEqual(bom.json, { error: "invalid json" });
+  const binaryBom = await readBody(Uint8Array.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]));
+  assert.equal(binaryBom.text, "\ufeff{}");
+  assert.deepEqual(binaryBom.json, { error: "invalid json" });
+});
+
+test("R4: a text body's lone surrogate is U+FFFD in body bytes, text() and json()", async () => {
+  const lone = await readBody("a\ud800b\udfff\u{1f600}");
+  assert.equal(lone.text, "a\ufffdb\ufffd\u{1f600}");
+  assert.deepEqual([...Buffer.from(lone.body, "base64")], [...Buffer.from("a\ufffdb\ufffd\u{1f600}", "utf8")]);
+  assert.deepEqual(lone.json, { error: "invalid json" });
+  // A raw lone surrogate inside a JSON string: the text is "\ufffd" in quotes.
+  assert.equal((await readBody(`"${String.fromCharCode(0xd800)}"`)).json, "\ufffd");
+  // An escaped lone surrogate is JSON's business: json() keeps it, the encoder sends U+FFFD.
+  const escaped = await readBody(String.raw`"\ud800"`);
+  assert.equal(escaped.text, String.raw`"\ud800"`);
+  assert.equal(escaped.json, "\ufffd");
+  // A binary frame holding the WTF-8 bytes of a surrogate is not UTF-8.
+  const wtf8 = await readBody(Uint8Array.from([0xed, 0xa0, 0x80]));
+  assert.deepEqual(wtf8.text, { error: "invalid utf-8" });
+  assert.deepEqual(wtf8.json, { error: "invalid json" });
+  assert.equal(wtf8.body, "7aCA");
+});
+
+test("R5: json() nesting: 128 levels are fine, 129 are not (brackets inside strings do not count)", async () => {
+  const nest = (levels: number, inner = "1"): string => "[".repeat(levels) + inner + "]".repeat(levels);
+  const objects = (levels: number): string => '{"a":'.repeat(levels) + "1" + "}".repeat(levels);
+  const mixed = (levels: number): string => '{"a":'.repeat(64) + nest(levels - 64) + "}".repeat(64);
+  for (const text of [nest(128), nest(127, "[]"), objects(128), mixed(128), "1", "[]", `["${"[".repeat(300)}"]`]) {
+    assert.deepEqual((await readBody(text)).json, JSON.parse(text), text.slice(0, 20));
+  }
+  const escapedQuote = `["\\"${"[".repeat(300)}"]`;
+  assert.deepEqual((await readBody(escapedQuote)).json, JSON.parse(escapedQuote));
+  for (const text of [nest(129), nest(128, "[]"), nest(128, "{}"), objects(129), mixed(129), "[".repeat(100000)]) {
+    assert.deepEqual((await readBody(text)).json, { error: "invalid json" }, text.slice(0, 20));
+  }
+  assert.deepEqual((await readBody("[".repeat(100000) + "]".repeat(100000))).json, { error: "invalid json" });
+});
+
+test("R5: json() numbers beyond a double's range are invalid json; underflow is 0; last duplicate key wins", async () => {
+  const ok: [string, unknown][] = [
+    ["1e308", 1e308],
+    ["-1e308", -1e308],
+    ["1.7976931348623157e308", Number.MAX_VALUE],
+    ["1.7976931348623158e308", Number.MAX_VALUE],
+    ["1" + "0".repeat(308), 1e308],
+    ["1e-400", 0],
+    ["-1e-400", 0],
+    ["0." + "0".repeat(400) + "1e400", 0.1],
+    ['{"a":1,"a":2}', { a: 2 }],
+    ['{"a":{"b":1},"a":[2]}', { a: [2] }],
+    ['"1e400"', "1e400"],
+  ];
+  for (const [text, value] of ok) assert.deepEqual((await readBody(text)).json, value, text.slice(0, 30));
+  for (const text of [
+    "1e400",
+    "-2e308",
+    "[1E400]",
+    '{"a":1E+400}',
+    "1e0400",
+    "1.7976931348623159e308",
+    "1".repeat(400),
+    "-" + "9".repeat(400),
+    "1" + "0".repeat(307) + "e2",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "[NaN]",
+    "",
+    "01",
+    "[1,]",
+    "'a'",
+  ]) {
+    assert.deepEqual((await readBody(text)).json, { error: "invalid json" }, text.slice(0, 30));
+  }
 });
 
 test("sends: oversize fails locally, no endpoint is a configuration error, sends during $connect are gone", async () => {
