@@ -98,7 +98,37 @@ def test_each_flavour(templates: dict[str, dict[str, Any]], stack_name: str) -> 
     assert variables["ROOM_INDEX"] == "room-index"
     routes = sorted(r["Properties"]["RouteKey"] for r in _of_type(template, "AWS::ApiGatewayV2::Route").values())
     assert routes == ["$connect", "$default", "$disconnect", "say"]
-    assert len(_of_type(template, "AWS::Lambda::Permission")) == 4
+    (api_id,) = _of_type(template, "AWS::ApiGatewayV2::Api")
+    (function_id,) = _of_type(template, "AWS::Lambda::Function")
+    account = {"Ref": "AWS::AccountId"}
+    expected = [
+        {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
+            "Principal": "apigateway.amazonaws.com",
+            "SourceAccount": account,
+            "SourceArn": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        {"Ref": "AWS::Partition"},
+                        ":execute-api:",
+                        {"Ref": "AWS::Region"},
+                        ":",
+                        account,
+                        ":",
+                        {"Ref": api_id},
+                        f"/dev/{route_key}",  # exactly this stage and route: no wildcard
+                    ],
+                ]
+            },
+        }
+        for route_key in routes
+    ]
+    permissions = [p["Properties"] for p in _of_type(template, "AWS::Lambda::Permission").values()]
+    key = lambda value: json.dumps(value, sort_keys=True)  # noqa: E731
+    assert sorted(permissions, key=key) == sorted(expected, key=key)
     (table,) = _of_type(template, "AWS::DynamoDB::Table").values()
     assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
     assert table["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}

@@ -6,13 +6,20 @@ Each distinct stack is synthesized once per module (jsii start-up and synthesis 
   authorizer, a created connections table, access logging, throttling and a custom domain;
 - `per_route`: a handler per route (one of them serving two routes), an existing table granted to two
   of the routes only, a custom route selection expression and stage name;
+- `mixed`: a shared `handler` for most routes and `route_handlers` for `$default` and `join` (one
+  handler serving a predefined and a custom route), stage `prod`;
 - `minimal`: `handler=` and nothing else (every default).
+
+Every `lambda:InvokeFunction` permission is pinned exactly: SourceArn (as CDK's Fn::Join) is
+`arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/{routeKey}` for a route and
+`…:{apiId}/authorizers/{authorizerId}` for the authorizer, and SourceAccount is the stack's account.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,12 +34,13 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_route53 as route53
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Match, Template
 from cfnlint.api import lint
 
 from apptheory_cdk import (
     DEFAULT_ACCESS_LOG_FORMAT,
     MANAGEMENT_ENDPOINT_ENV,
+    ROUTE_KEY_RULE,
     AccessLogOptions,
     ConnectAuthorizerOptions,
     ConnectionsTableIndex,
@@ -167,6 +175,22 @@ def per_route(asset: Path) -> Synth:
 
 
 @pytest.fixture(scope="module")
+def mixed(asset: Path) -> Synth:
+    app = cdk.App()
+    stack = cdk.Stack(app, "Mixed")
+    fns = {name: _function(stack, name, asset) for name in ("Shared", "Special")}
+    api = WebSocketApi(
+        stack,
+        "Chat",
+        handler=fns["Shared"],
+        routes=["say"],
+        route_handlers={"$default": fns["Special"], "join": fns["Special"]},
+        stage_name="prod",
+    )
+    return Synth(stack, Template.from_stack(stack), api, fns)
+
+
+@pytest.fixture(scope="module")
 def minimal(asset: Path) -> Synth:
     app = cdk.App()
     stack = cdk.Stack(app, "Minimal")
@@ -175,7 +199,7 @@ def minimal(asset: Path) -> Synth:
     return Synth(stack, Template.from_stack(stack), api, {"handler": handler})
 
 
-SYNTHS = ["shared", "per_route", "minimal"]
+SYNTHS = ["shared", "per_route", "mixed", "minimal"]
 
 
 # ---- counts -----------------------------------------------------------------------------------------
@@ -214,6 +238,16 @@ SYNTHS = ["shared", "per_route", "minimal"]
             },
         ),
         (
+            "mixed",
+            {
+                "AWS::ApiGatewayV2::Route": 5,
+                "AWS::ApiGatewayV2::Integration": 2,
+                "AWS::Lambda::Permission": 5,
+                "AWS::ApiGatewayV2::Authorizer": 0,
+                "AWS::IAM::Policy": 2,
+            },
+        ),
+        (
             "minimal",
             {
                 "AWS::ApiGatewayV2::Route": 3,
@@ -241,46 +275,91 @@ def _routes(synth: Synth) -> dict[str, dict[str, Any]]:
     return {r["Properties"]["RouteKey"]: r["Properties"] for r in synth.of_type("AWS::ApiGatewayV2::Route").values()}
 
 
-def _route_permissions(synth: Synth) -> list[dict[str, Any]]:
-    """Invoke permissions of routes (not of the authorizer), as Properties."""
-    found = []
-    for resource in synth.of_type("AWS::Lambda::Permission").values():
-        parts = resource["Properties"]["SourceArn"]["Fn::Join"][1]
-        if "/authorizers/" not in parts:
-            found.append(resource["Properties"])
-    return found
+def _permissions(synth: Synth) -> list[dict[str, Any]]:
+    """Every AWS::Lambda::Permission, as Properties."""
+    return [resource["Properties"] for resource in synth.of_type("AWS::Lambda::Permission").values()]
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("shared", dict.fromkeys(("$connect", "$disconnect", "$default", "say", "typing"), "handler")),
-        (
-            "per_route",
-            {"$connect": "Connect", "$disconnect": "Disconnect", "$default": "Default", "say": "Say", "shout": "Say"},
-        ),
-        ("minimal", dict.fromkeys(("$connect", "$disconnect", "$default"), "handler")),
-    ],
-)
-def test_one_invoke_permission_per_route_with_its_source_arn(
-    request: pytest.FixtureRequest, name: str, expected: dict[str, str]
+def _stage_name(synth: Synth) -> str:
+    (stage,) = synth.of_type("AWS::ApiGatewayV2::Stage").values()
+    return str(stage["Properties"]["StageName"])
+
+
+def route_permission(synth: Synth, function_name: str, stage: str, route_key: str) -> dict[str, Any]:
+    """The exact Properties of the permission that lets route `route_key` of `stage` invoke the function."""
+    return {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": {"Fn::GetAtt": [synth.logical_id(synth.functions[function_name]), "Arn"]},
+        "Principal": "apigateway.amazonaws.com",
+        "SourceAccount": ACCOUNT,
+        "SourceArn": {
+            "Fn::Join": [
+                "",
+                [
+                    "arn:",
+                    PARTITION,
+                    ":execute-api:",
+                    REGION,
+                    ":",
+                    ACCOUNT,
+                    ":",
+                    {"Ref": synth.api_id},
+                    f"/{stage}/{route_key}",
+                ],
+            ]
+        },
+    }
+
+
+ROUTE_PERMISSIONS = [
+    ("shared", "dev", dict.fromkeys(("$connect", "$disconnect", "$default", "say", "typing"), "handler")),
+    (
+        "per_route",
+        "prod_v2",
+        {"$connect": "Connect", "$disconnect": "Disconnect", "$default": "Default", "say": "Say", "shout": "Say"},
+    ),
+    (
+        "mixed",
+        "prod",
+        {"$connect": "Shared", "$disconnect": "Shared", "say": "Shared", "$default": "Special", "join": "Special"},
+    ),
+    ("minimal", "dev", dict.fromkeys(("$connect", "$disconnect", "$default"), "handler")),
+]
+
+
+@pytest.mark.parametrize(("name", "stage", "expected"), ROUTE_PERMISSIONS, ids=[n for n, _, _ in ROUTE_PERMISSIONS])
+def test_one_exact_invoke_permission_per_route(
+    request: pytest.FixtureRequest, name: str, stage: str, expected: dict[str, str]
 ) -> None:
     synth: Synth = request.getfixturevalue(name)
-    api = synth.api_id
-    permissions = _route_permissions(synth)
-    # Exactly one permission per route: same count, and each route key's ARN appears exactly once.
-    assert len(permissions) == len(expected)
+    assert _stage_name(synth) == stage
     for route_key, function_name in expected.items():
-        arn = execute_api_arn(api, f"/*{route_key}")
-        matching = [p for p in permissions if p["SourceArn"] == arn]
-        assert len(matching) == 1, route_key
-        (permission,) = matching
-        assert permission == {
-            "Action": "lambda:InvokeFunction",
-            "FunctionName": {"Fn::GetAtt": [synth.logical_id(synth.functions[function_name]), "Arn"]},
-            "Principal": "apigateway.amazonaws.com",
-            "SourceArn": arn,
-        }
+        exact = route_permission(synth, function_name, stage, route_key)
+        found = synth.template.find_resources("AWS::Lambda::Permission", {"Properties": Match.object_equals(exact)})
+        assert len(found) == 1, route_key
+        # The construct exposes the same resource.
+        (logical_id,) = found
+        assert synth.stack.get_logical_id(synth.api.invoke_permissions[route_key]) == logical_id
+    # ...and no other route permission: every permission is one of these (or the authorizer's).
+    authorizer_fn = synth.functions.get("auth")
+    authorizer_arn = {"Fn::GetAtt": [synth.logical_id(authorizer_fn), "Arn"]} if authorizer_fn else None
+    routes = [p for p in _permissions(synth) if p["FunctionName"] != authorizer_arn]
+    assert sorted(json.dumps(p, sort_keys=True) for p in routes) == sorted(
+        json.dumps(route_permission(synth, fn, stage, key), sort_keys=True) for key, fn in expected.items()
+    )
+    assert sorted(synth.api.invoke_permissions) == sorted(expected)
+
+
+@pytest.mark.parametrize("name", SYNTHS)
+def test_no_permission_has_a_wildcard_or_lacks_the_source_account(request: pytest.FixtureRequest, name: str) -> None:
+    synth: Synth = request.getfixturevalue(name)
+    (stage_id,) = synth.of_type("AWS::ApiGatewayV2::Stage")
+    for permission in _permissions(synth):
+        assert permission["SourceAccount"] == ACCOUNT
+        literals = [part for part in permission["SourceArn"]["Fn::Join"][1] if isinstance(part, str)]
+        assert not any(char in part for part in literals for char in "*?"), permission["SourceArn"]
+        # Built from the stage *name*: no permission references the stage resource (no cycle).
+        assert stage_id not in json.dumps(permission)
 
 
 def test_routes_target_the_integration_of_their_handler(per_route: Synth) -> None:
@@ -341,8 +420,8 @@ def test_manage_connections_is_scoped_to_this_api_and_stage(
         ], function_name
 
 
-def test_no_statement_is_wider_than_its_resource(shared: Synth, per_route: Synth, minimal: Synth) -> None:
-    for synth in (shared, per_route, minimal):
+def test_no_statement_is_wider_than_its_resource(shared: Synth, per_route: Synth, mixed: Synth, minimal: Synth) -> None:
+    for synth in (shared, per_route, mixed, minimal):
         for policy in synth.of_type("AWS::IAM::Policy").values():
             for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
                 assert statement["Resource"] != "*"
@@ -455,9 +534,16 @@ def test_connect_authorizer_wiring(shared: Synth) -> None:
             "Action": "lambda:InvokeFunction",
             "FunctionName": {"Fn::GetAtt": [auth_fn, "Arn"]},
             "Principal": "apigateway.amazonaws.com",
+            "SourceAccount": ACCOUNT,
             "SourceArn": execute_api_arn(shared.api_id, "/authorizers/", {"Ref": authorizer_id}),
         }
     ]
+    assert shared.api.authorizer is not None
+    assert shared.api.authorizer_permission is not None
+    assert shared.stack.resolve(shared.api.authorizer.authorizer_id) == {"Ref": authorizer_id}
+    exact = authorizer_permissions[0]
+    found = shared.template.find_resources("AWS::Lambda::Permission", {"Properties": Match.object_equals(exact)})
+    assert list(found) == [shared.stack.get_logical_id(shared.api.authorizer_permission)]
 
 
 # ---- table -----------------------------------------------------------------------------------------------
@@ -616,8 +702,6 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("empty stage", {"handler": "fn", "stage_name": ""}, r"stage_name must not be empty"),
     ("blank stage", {"handler": "fn", "stage_name": "  "}, r"stage_name must not be empty"),
     ("bad stage", {"handler": "fn", "stage_name": "dev/1"}, r"invalid stage_name 'dev/1'"),
-    ("reserved key", {"handler": "fn", "routes": ["$join"]}, r"only \$connect, \$disconnect, \$default may start"),
-    ("key with space", {"handler": "fn", "routes": ["say hi"]}, r"invalid route key 'say hi'"),
     ("duplicate key", {"handler": "fn", "routes": ["say", "say"]}, r"route keys given twice"),
     ("routes as str", {"handler": "fn", "routes": "say"}, r"routes must be a sequence"),
     ("routes without handler", {"route_handlers": {"$default": "fn"}, "routes": ["say"]}, r"need handler"),
@@ -680,3 +764,110 @@ def test_route_handlers_override_the_shared_handler(scratch: tuple[cdk.Stack, la
     routes = _route_map("X", fn, {"$connect": other, "join": other}, ["say"])
     assert list(routes) == ["$connect", "$disconnect", "$default", "say", "join"]
     assert [routes[key] is other for key in routes] == [True, False, False, False, True]
+
+
+# ---- route keys that cannot appear literally in an exact source ARN are refused ---------------------------
+
+WILDCARD = "is a wildcard in the invoke permission's SourceArn (Lambda matches it with StringLike)"
+BAD_KEYS: list[tuple[str, object, str]] = [
+    ("star", "*", f"invalid route key '*': '*' {WILDCARD}"),
+    ("trailing star", "a*", f"invalid route key 'a*': '*' {WILDCARD}"),
+    ("question mark", "x?y", f"invalid route key 'x?y': '?' {WILDCARD}"),
+    (
+        "slash",
+        "a/b",
+        "invalid route key 'a/b': '/' separates the API id, stage and route key in the invoke permission's SourceArn",
+    ),
+    (
+        "policy variable",
+        "${aws:username}",
+        "invalid route key '${aws:username}': '${' starts an IAM policy variable in the invoke permission's SourceArn",
+    ),
+    ("space", "say hi", "invalid route key 'say hi': it contains whitespace"),
+    ("tab", "say\thi", "invalid route key 'say\\thi': it contains whitespace"),
+    ("newline", "say\n", "invalid route key 'say\\n': it contains whitespace"),
+    ("no-break space", "say\u00a0hi", "invalid route key 'say\\xa0hi': it contains whitespace"),
+    ("empty", "", "invalid route key '': it is empty"),
+    ("too long", "k" * 129, f"invalid route key {'k' * 40!r}...: it is 129 characters long, more than 128"),
+    ("non-ascii", "caf\u00e9", "invalid route key 'caf\u00e9': '\u00e9' is not printable ASCII"),
+    ("control", "a\x00b", "invalid route key 'a\\x00b': '\\x00' is not printable ASCII"),
+    ("reserved", "$join", "invalid route key '$join': '$' starts only the predefined route keys"),
+    ("not a string", 5, "invalid route key 5: a route key is a string, not int"),
+]
+
+
+@pytest.mark.parametrize("via", ["routes", "route_handlers"])
+@pytest.mark.parametrize(("case", "key", "message"), BAD_KEYS, ids=[case for case, _, _ in BAD_KEYS])
+def test_route_keys_that_are_not_literal_in_an_arn_are_refused(
+    scratch: tuple[cdk.Stack, lambda_.Function], via: str, case: str, key: object, message: str
+) -> None:
+    stack, fn = scratch
+    construct_id = f"Key{abs(hash((via, case)))}"
+    props: dict[str, Any] = {"handler": fn, "routes": [key]} if via == "routes" else {"route_handlers": {key: fn}}
+    expected = f"WebSocketApi {construct_id!r}: {message}; {ROUTE_KEY_RULE}"
+    with pytest.raises(WebSocketApiPropsError, match=re.escape(expected)) as info:
+        WebSocketApi(stack, construct_id, **props)
+    assert str(info.value) == expected
+    assert stack.node.try_find_child(construct_id) is None
+
+
+def test_the_route_key_rule_says_what_is_allowed() -> None:
+    assert ROUTE_KEY_RULE == (
+        "a custom route key is 1-128 printable ASCII characters without whitespace, '*', '?', '/' or '${', "
+        "and only $connect, $disconnect, $default may start with '$'"
+    )
+
+
+GOOD_KEYS = ["$connect", "$disconnect", "$default", "k" * 128, "say", "a.b", "x-y_z", "{json}", "a$b", "!~"]
+
+
+@pytest.mark.parametrize("key", GOOD_KEYS)
+def test_literal_route_keys_are_accepted(key: str) -> None:
+    from apptheory_cdk.websocket_api import _route_key_problem
+
+    assert _route_key_problem(key) is None
+
+
+def test_explicit_account_and_imported_authorizer_function(asset: Path) -> None:
+    """SourceAccount is the stack's account as written; an imported authorizer function still gets its
+    permission (CDK's `add_permission` would silently skip it when it cannot compare accounts)."""
+    stack = cdk.Stack(cdk.App(), "Pinned", env=cdk.Environment(account="123456789012", region="eu-west-1"))
+    handler = _function(stack, "Handler", asset)
+    auth_arn = "arn:aws:lambda:eu-west-1:123456789012:function:auth"
+    auth = lambda_.Function.from_function_arn(stack, "Auth", auth_arn)
+    WebSocketApi(stack, "Ws", handler=handler, connect_authorizer=ConnectAuthorizerOptions(handler=auth))
+    template = Template.from_stack(stack)
+    (api_id,) = template.find_resources("AWS::ApiGatewayV2::Api")
+    (authorizer_id,) = template.find_resources("AWS::ApiGatewayV2::Authorizer")
+    prefix = ["arn:", PARTITION, ":execute-api:eu-west-1:123456789012:", {"Ref": api_id}]
+    found = template.find_resources(
+        "AWS::Lambda::Permission",
+        {
+            "Properties": Match.object_equals(
+                {
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": auth_arn,
+                    "Principal": "apigateway.amazonaws.com",
+                    "SourceAccount": "123456789012",
+                    "SourceArn": {"Fn::Join": ["", [*prefix, "/authorizers/", {"Ref": authorizer_id}]]},
+                }
+            )
+        },
+    )
+    assert len(found) == 1
+    handler_id = stack.get_logical_id(handler.node.default_child)
+    for route_key in ("$connect", "$disconnect", "$default"):
+        template.has_resource_properties(
+            "AWS::Lambda::Permission",
+            Match.object_equals(
+                {
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": {"Fn::GetAtt": [handler_id, "Arn"]},
+                    "Principal": "apigateway.amazonaws.com",
+                    "SourceAccount": "123456789012",
+                    "SourceArn": {"Fn::Join": ["", [*prefix, f"/dev/{route_key}"]]},
+                }
+            ),
+        )
+    template.resource_count_is("AWS::Lambda::Permission", 4)
+    assert lint_errors(template.to_json()) == []

@@ -4,9 +4,11 @@ What it builds (see README "Deploy" for the IAM in plain words):
 
 - the API (route selection expression configurable) and one route per route key, each integrated with
   its handler; one `AWS::ApiGatewayV2::Integration` per distinct handler, shared by its routes;
-- exactly one `lambda:InvokeFunction` permission per route (the L2 integration adds it, with the
-  source ARN `arn:{partition}:execute-api:{region}:{account}:{apiId}/*{routeKey}`), so a shared handler
-  is invocable for every route and not only for `$connect`;
+- exactly one `lambda:InvokeFunction` permission per route, for `apigateway.amazonaws.com`, with the exact
+  source ARN `arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/{routeKey}` and the source
+  account `{account}`, so a shared handler is invocable for every route (not only for `$connect`) and
+  only by that route of this API's stage; a `$connect` authorizer gets one, for
+  `…:{apiId}/authorizers/{authorizerId}`, with the same source account;
 - `execute-api:ManageConnections` for each distinct route handler on
   `arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/*/@connections/*` and nothing wider;
 - the stage (auto-deploy), optional throttling and access logging;
@@ -14,9 +16,14 @@ What it builds (see README "Deploy" for the IAM in plain words):
 - outputs: the `wss://` URL and the management endpoint, which every route handler also receives in
   `APPTHEORY_WS_MANAGEMENT_ENDPOINT` (the variable the AppTheory runtimes read).
 
-The management endpoint is built from the API id, the stack's region and URL suffix and the stage
-*name* (a plain string), never from the stage resource: a handler that referenced the stage would
-depend on it, and the stage already depends (through routes and integrations) on the handler.
+The management endpoint and the invoke permissions' source ARNs are built from the API id, the stack's
+region, account and URL suffix and the stage *name* (a plain string), never from the stage resource: a
+handler that referenced the stage would depend on it, and the stage already depends (through routes
+and integrations) on the handler. The permissions depend on the API and the function only.
+
+Route keys are refused when the construct is built unless they can appear literally in that source
+ARN: Lambda compares `SourceArn` with `StringLike` (so `*` and `?` would be wildcards), `/` separates
+the ARN's API id, stage and route key, and `${` starts an IAM policy variable.
 """
 
 from __future__ import annotations
@@ -30,8 +37,6 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_apigateway as apigw_v1
 from aws_cdk import aws_apigatewayv2 as apigwv2
-from aws_cdk import aws_apigatewayv2_authorizers as authorizers
-from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
@@ -65,8 +70,21 @@ DEFAULT_STAGE_NAME = "dev"
 
 # API Gateway stage names: letters, digits, hyphens and underscores, at most 128 characters.
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-# Custom route keys: printable ASCII without spaces; a leading "$" is reserved for the predefined keys.
-_ROUTE_KEY = re.compile(r"^[!-~]{1,128}$")
+ROUTE_KEY_MAX_LENGTH = 128
+"""The longest custom route key the construct accepts (API Gateway documents no larger bound for route keys)."""
+ROUTE_KEY_RULE = (
+    f"a custom route key is 1-{ROUTE_KEY_MAX_LENGTH} printable ASCII characters without whitespace, "
+    "'*', '?', '/' or '${', and only $connect, $disconnect, $default may start with '$'"
+)
+"""What `WebSocketApiPropsError` messages for a refused route key say is allowed."""
+
+# Characters a route key may not contain, and why (each is part of the refusal message).
+_ROUTE_KEY_FORBIDDEN = (
+    ("*", "'*' is a wildcard in the invoke permission's SourceArn (Lambda matches it with StringLike)"),
+    ("?", "'?' is a wildcard in the invoke permission's SourceArn (Lambda matches it with StringLike)"),
+    ("/", "'/' separates the API id, stage and route key in the invoke permission's SourceArn"),
+    ("${", "'${' starts an IAM policy variable in the invoke permission's SourceArn"),
+)
 
 ACCESS_LOG_FIELDS: Mapping[str, str] = {
     "requestId": "$context.requestId",
@@ -220,17 +238,39 @@ class WebSocketApi(Construct):
             description=description,
             route_selection_expression=route_selection_expression,
         )
-        self._integrations: dict[str, integrations.WebSocketLambdaIntegration] = {}
+        self._integrations: dict[str, _LambdaProxyIntegration] = {}
         self.route_handlers: dict[str, lambda_.Function] = {}
         self.routes: dict[str, apigwv2.WebSocketRoute] = {}
-        self.authorizer: authorizers.WebSocketLambdaAuthorizer | None = None
+        self.invoke_permissions: dict[str, lambda_.CfnPermission] = {}
+        self.authorizer: apigwv2.WebSocketAuthorizer | None = None
+        self.authorizer_permission: lambda_.CfnPermission | None = None
+        self._route_authorizer: _ConnectRouteAuthorizer | None = None
         if connect_authorizer is not None:
-            self.authorizer = authorizers.WebSocketLambdaAuthorizer(
+            # Same scope and id as CDK's WebSocketLambdaAuthorizer would use, so logical ids are unchanged;
+            # built here so that its invoke permission is ours (exact source ARN and source account).
+            self.authorizer = apigwv2.WebSocketAuthorizer(
+                self.api,
                 "ConnectAuthorizer",
-                connect_authorizer.handler,
+                web_socket_api=self.api,
+                type=apigwv2.WebSocketAuthorizerType.LAMBDA,
                 identity_source=list(connect_authorizer.identity_source),
-                authorizer_name=connect_authorizer.authorizer_name,
+                authorizer_name=connect_authorizer.authorizer_name or "ConnectAuthorizer",
+                authorizer_uri=_lambda_invocation_uri(stack, connect_authorizer.handler),
             )
+            # API Gateway invokes a Lambda authorizer as `{apiId}/authorizers/{authorizerId}` (no stage, no
+            # route), see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html
+            # and the REST equivalent; the authorizer id is a Ref, never a wildcard.
+            self.authorizer_permission = _invoke_permission(
+                connect_authorizer.handler,
+                scope=self.api,
+                permission_id=f"{cdk.Names.node_unique_id(self.authorizer.node)}-Permission",
+                source_arn=stack.format_arn(
+                    service="execute-api",
+                    resource=self.api.api_id,
+                    resource_name=f"authorizers/{self.authorizer.authorizer_id}",
+                ),
+            )
+            self._route_authorizer = _ConnectRouteAuthorizer(self.authorizer.authorizer_id)
         for route_key, route_handler in route_map.items():
             self._add_route(route_key, route_handler)
 
@@ -364,14 +404,87 @@ class WebSocketApi(Construct):
         path = route_handler.node.path
         integration = self._integrations.get(path)
         if integration is None:
-            # One integration object per handler: CDK then creates one Integration resource for it, and
-            # binding it to each route adds that route's invoke permission (one per route, never two).
-            integration_id = f"Integration{len(self._integrations)}"
-            integration = integrations.WebSocketLambdaIntegration(integration_id, route_handler)
+            # One integration object per handler: CDK then creates one Integration resource for it, shared
+            # by the handler's routes. It adds no permission; each route gets its own below.
+            integration = _LambdaProxyIntegration(f"Integration{len(self._integrations)}", route_handler)
             self._integrations[path] = integration
-        authorizer = self.authorizer if route_key == "$connect" else None
-        self.routes[route_key] = self.api.add_route(route_key, integration=integration, authorizer=authorizer)
+        authorizer = self._route_authorizer if route_key == "$connect" else None
+        route = self.api.add_route(route_key, integration=integration, authorizer=authorizer)
+        self.routes[route_key] = route
         self.route_handlers[route_key] = route_handler
+        # The exact ARN API Gateway invokes a WebSocket route's integration with:
+        # `arn:{partition}:execute-api:{region}:{account}:{apiId}/{stageName}/{routeKey}`, the WebSocket route
+        # ARN format of https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-control-access-iam.html
+        # (the authorizer's `methodArn` has the same shape: `…/{stageName}/$connect`, see
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-lambda-auth.html).
+        # The stage is its *name*, a plain string: no reference to the stage resource, so no cycle.
+        # `_route_key_problem` has refused any key that would not be matched literally here.
+        self.invoke_permissions[route_key] = _invoke_permission(
+            route_handler,
+            scope=route,
+            permission_id=f"{integration.integration_id}-Permission",  # the id CDK's own Lambda integration used
+            source_arn=cdk.Stack.of(self).format_arn(
+                service="execute-api",
+                resource=self.api.api_id,
+                resource_name=f"{self.stage_name}/{route_key}",
+            ),
+        )
+
+
+class _LambdaProxyIntegration(apigwv2.WebSocketRouteIntegration):
+    """An `AWS_PROXY` Lambda integration that, unlike CDK's `WebSocketLambdaIntegration`, adds no permission:
+    that one allows `…:{apiId}/*{routeKey}` (any stage, and the route key only as a suffix)."""
+
+    def __init__(self, integration_id: str, handler: lambda_.IFunction) -> None:
+        super().__init__(integration_id)
+        self.integration_id = integration_id
+        self._handler = handler
+
+    def bind(self, *, route: apigwv2.IWebSocketRoute, scope: Construct) -> apigwv2.WebSocketRouteIntegrationConfig:
+        return apigwv2.WebSocketRouteIntegrationConfig(
+            type=apigwv2.WebSocketIntegrationType.AWS_PROXY,
+            uri=_lambda_invocation_uri(cdk.Stack.of(route), self._handler),
+        )
+
+
+@jsii.implements(apigwv2.IWebSocketRouteAuthorizer)
+class _ConnectRouteAuthorizer:
+    """Attaches the construct's own `WebSocketAuthorizer` (and nothing else) to the `$connect` route."""
+
+    def __init__(self, authorizer_id: str) -> None:
+        self._authorizer_id = authorizer_id
+
+    def bind(self, *, route: apigwv2.IWebSocketRoute, scope: Construct) -> apigwv2.WebSocketRouteAuthorizerConfig:
+        return apigwv2.WebSocketRouteAuthorizerConfig(authorization_type="CUSTOM", authorizer_id=self._authorizer_id)
+
+
+def _lambda_invocation_uri(stack: cdk.Stack, handler: lambda_.IFunction) -> str:
+    """`arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations`."""
+    return stack.format_arn(
+        service="apigateway",
+        account="lambda",
+        resource="path/2015-03-31/functions",
+        resource_name=f"{handler.function_arn}/invocations",
+    )
+
+
+def _invoke_permission(
+    handler: lambda_.IFunction, *, scope: Construct, permission_id: str, source_arn: str
+) -> lambda_.CfnPermission:
+    """`lambda:InvokeFunction` for API Gateway from exactly `source_arn`, owned by this stack's account.
+
+    A `CfnPermission` rather than `handler.add_permission`: that one silently adds nothing for an imported
+    function whose account CDK cannot compare with the stack's, which would leave the route unable to call it.
+    """
+    return lambda_.CfnPermission(
+        scope,
+        permission_id,
+        action="lambda:InvokeFunction",
+        function_name=handler.function_arn,
+        principal="apigateway.amazonaws.com",
+        source_arn=source_arn,
+        source_account=cdk.Stack.of(scope).account,
+    )
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)
@@ -414,11 +527,9 @@ def _route_map(
     if routes and handler is None:
         raise _error(construct_id, f"routes {list(routes)!r} need handler; or give them in route_handlers")
     for key in [*routes, *per_route]:
-        if not isinstance(key, str) or not _ROUTE_KEY.match(key):
-            raise _error(construct_id, f"invalid route key {key!r}: 1-128 printable ASCII characters, no spaces")
-        if key.startswith("$") and key not in PREDEFINED_ROUTES:
-            reserved = ", ".join(PREDEFINED_ROUTES)
-            raise _error(construct_id, f"invalid route key {key!r}: only {reserved} may start with $")
+        problem = _route_key_problem(key)
+        if problem is not None:
+            raise _error(construct_id, f"invalid route key {_show_key(key)}: {problem}; {ROUTE_KEY_RULE}")
     duplicates = sorted({key for key in routes if list(routes).count(key) > 1})
     if duplicates:
         raise _error(construct_id, f"route keys given twice in routes: {duplicates!r}")
@@ -438,6 +549,36 @@ def _route_map(
             assert chosen is not None
             result[key] = chosen
     return result
+
+
+def _route_key_problem(key: object) -> str | None:
+    """Why `key` cannot be a route key (it must appear literally in an exact IAM source ARN), or None."""
+    if not isinstance(key, str):
+        return f"a route key is a string, not {type(key).__name__}"
+    if key in PREDEFINED_ROUTES:
+        return None
+    if not key:
+        return "it is empty"
+    if len(key) > ROUTE_KEY_MAX_LENGTH:
+        return f"it is {len(key)} characters long, more than {ROUTE_KEY_MAX_LENGTH}"
+    if any(char.isspace() for char in key):
+        return "it contains whitespace"
+    for forbidden, why in _ROUTE_KEY_FORBIDDEN:
+        if forbidden in key:
+            return why
+    unprintable = next((char for char in key if not "!" <= char <= "~"), None)
+    if unprintable is not None:
+        return f"{unprintable!r} is not printable ASCII"
+    if key.startswith("$"):
+        return "'$' starts only the predefined route keys"
+    return None
+
+
+def _show_key(key: object) -> str:
+    """The key for a message: in full, or its first 40 characters when longer than that."""
+    if isinstance(key, str) and len(key) > 40:
+        return f"{key[:40]!r}..."
+    return repr(key)
 
 
 def _check_stage_name(construct_id: str, stage_name: str) -> None:
