@@ -518,3 +518,24 @@ def test_client_factory_through_the_app_records_the_event_endpoint() -> None:
         "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod",
         "https://q1w2e3r4t5.execute-api.ap-south-1.amazonaws.com/prod",
     ]
+
+
+def test_transport_errors_can_be_injected() -> None:
+    from apptheory_generated.errors import DeadlineExceededError, MalformedResponseError, NetworkError
+
+    fake = FakeManagementClient(connections=["c1"])
+    fake.fail("post_to_connection", "NetworkError")
+    with pytest.raises(NetworkError) as net:
+        fake.post_to_connection("c1", b"x")
+    assert (type(net.value), net.value.status, net.value.retryable) == (NetworkError, 0, True)
+    fake.fail("delete_connection", "DeadlineExceededError")
+    with pytest.raises(DeadlineExceededError) as late:
+        fake.delete_connection("c1")
+    assert (late.value.status, late.value.retryable) == (0, True)
+    fake.fail("get_connection", "MalformedResponseError")
+    with pytest.raises(MalformedResponseError) as bad:
+        fake.get_connection("c1")
+    assert (bad.value.status, bad.value.retryable) == (200, False)
+    with pytest.raises(ValueError, match="needs an operation that returns a body"):
+        fake.fail("post_to_connection", "MalformedResponseError")
+    fake.post_to_connection("c1", b"ok")  # each injection was used once

@@ -10,10 +10,13 @@ Nothing in the SDK is patched: the standard retryer sleeps its real backoff.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
+import struct
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,15 +26,18 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
 from apptheory.streamer import new_client
 from apptheory_generated import constants
 from apptheory_generated.errors import (
+    DeadlineExceededError,
     ForbiddenError,
     GoneError,
     InvalidConnectionError,
+    MalformedResponseError,
     ManagementError,
+    NetworkError,
     PayloadTooLargeError,
     ServerError,
     ThrottledError,
@@ -82,6 +88,7 @@ class ManagementApiServer:
         self.request_ids: list[str] = []
         self.connections: dict[str, Connection] = {}
         self.failure: Failure | None = None
+        self.get_body: bytes | None = None  # answer GET with 200 and exactly these bytes
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -144,6 +151,8 @@ class ManagementApiServer:
                 conn.received.append(body)
         if conn is None:
             self._error(req, request_id, Failure(410, "GoneException", f"connection {cid} is gone"))
+        elif req.command == "GET" and self.get_body is not None:
+            self._send(req, 200, request_id, self.get_body, {"Content-Type": "application/json"})
         elif req.command == "GET":
             doc = {
                 "connectedAt": conn.connected_at,
@@ -478,7 +487,7 @@ def test_errors_without_an_error_type_map_by_status(
     assert len(server.requests) == attempts
 
 
-def test_connection_refused_is_a_management_error() -> None:
+def test_connection_refused_is_a_network_error() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -487,10 +496,244 @@ def test_connection_refused_is_a_management_error() -> None:
     with pytest.raises(ManagementError) as info:
         client.delete_connection(CID)
     err = info.value
-    assert type(err) is ManagementError
+    assert type(err) is NetworkError
     assert err.operation == "delete_connection"
     assert err.connection_id == CID
     assert err.status == 0
     assert err.aws_code == ""
+    assert err.retryable is True
     assert isinstance(err.cause, EndpointConnectionError)
     assert err.__cause__ is err.cause
+
+
+# --- hostile endpoints: the call ends with a typed error within its deadline ---------------------------
+
+# Short timeouts keep these tests fast; test_idl_deadline_against_a_silent_server runs the IDL's own.
+CONNECT_MS, READ_MS, DEADLINE_MS = 300, 500, 1500
+# A hang guard, not a performance claim: generous for a loaded CI machine.
+MARGIN_S = 3.0
+
+
+class HostileServer:
+    """A TCP server on 127.0.0.1 that reads each request's head, then misbehaves in one way.
+
+    silent: never answers; drip: answers 200 with a 1 MB Content-Length and one body byte every
+    100 ms (never idle long enough for a read timeout); drip-head: sends the status line's bytes one
+    every 100 ms; reset: closes with SO_LINGER 0, so the client sees a TCP RST.
+    """
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.accepted = 0
+        self._stop = threading.Event()
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self._sock.settimeout(0.05)
+        self._conns: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, name=f"hostile-{mode}", daemon=True)
+        self._thread.start()
+
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self._sock.getsockname()[1]}/dev"
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.accepted += 1
+            self._conns.append(conn)
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            conn.settimeout(5)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                head += chunk
+            if self.mode == "reset":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
+                return
+            if self.mode == "drip":
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n")
+                data = b"{" + b" " * 999_999
+            elif self.mode == "drip-head":
+                data = b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"a" * 1000
+            else:
+                data = b""
+            for byte in data:
+                if self._stop.wait(0.1):
+                    return
+                conn.sendall(bytes([byte]))
+            self._stop.wait()
+        except OSError:
+            pass
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._sock.close()
+        for conn in self._conns:
+            with contextlib.suppress(OSError):
+                conn.close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def hostile(request: pytest.FixtureRequest) -> Iterator[HostileServer]:
+    srv = HostileServer(request.param)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _short(endpoint: str) -> Boto3ManagementClient:
+    return Boto3ManagementClient(
+        endpoint, "us-east-1", connect_timeout_ms=CONNECT_MS, read_timeout_ms=READ_MS, call_deadline_ms=DEADLINE_MS
+    )
+
+
+def _timed(client: Boto3ManagementClient, operation: str) -> tuple[ManagementError, float]:
+    start = time.monotonic()
+    with pytest.raises(ManagementError) as info:
+        _call(client, operation)
+    return info.value, time.monotonic() - start
+
+
+@pytest.mark.parametrize("hostile", ["silent", "drip", "drip-head"], indirect=True)
+@pytest.mark.parametrize("operation", list(_METHODS))
+def test_a_server_that_never_finishes_ends_in_deadline_exceeded(hostile: HostileServer, operation: str) -> None:
+    err, elapsed = _timed(_short(hostile.endpoint()), operation)
+    assert type(err) is DeadlineExceededError
+    assert isinstance(err, NetworkError)
+    assert (err.operation, err.connection_id, err.status, err.aws_code) == (operation, CID, 0, "")
+    assert err.retryable is True
+    assert err.cause is not None
+    assert err.__cause__ is err.cause
+    assert elapsed < DEADLINE_MS / 1000 + MARGIN_S, elapsed
+    assert hostile.accepted >= 1
+
+
+def test_idl_deadline_against_a_silent_server() -> None:
+    # The IDL's own timeouts: well under API Gateway's 29 s, where botocore's defaults took 180 s.
+    assert constants.MANAGEMENT_CONNECT_TIMEOUT_MS <= constants.MANAGEMENT_CALL_DEADLINE_MS < 29_000
+    assert constants.MANAGEMENT_READ_TIMEOUT_MS <= constants.MANAGEMENT_CALL_DEADLINE_MS
+    srv = HostileServer("silent")
+    try:
+        client = new_client(srv.endpoint(), "us-east-1")
+        config = client.sdk_client.meta.config
+        assert config.connect_timeout == constants.MANAGEMENT_CONNECT_TIMEOUT_MS / 1000
+        assert config.read_timeout == constants.MANAGEMENT_READ_TIMEOUT_MS / 1000
+        err, elapsed = _timed(client, "post_to_connection")
+    finally:
+        srv.stop()
+    assert type(err) is DeadlineExceededError
+    assert elapsed < constants.MANAGEMENT_CALL_DEADLINE_MS / 1000 + MARGIN_S, elapsed
+
+
+def test_read_timeout_alone_is_a_deadline_exceeded_error() -> None:
+    # Every attempt times out before the deadline: the SDK's own ReadTimeoutError is the cause.
+    srv = HostileServer("silent")
+    try:
+        client = Boto3ManagementClient(
+            srv.endpoint(), "us-east-1", connect_timeout_ms=200, read_timeout_ms=200, call_deadline_ms=20_000
+        )
+        err, elapsed = _timed(client, "get_connection")
+    finally:
+        srv.stop()
+    assert type(err) is DeadlineExceededError
+    assert isinstance(err.cause, ReadTimeoutError)
+    assert elapsed < 20 + MARGIN_S
+
+
+@pytest.mark.parametrize("hostile", ["reset"], indirect=True)
+@pytest.mark.parametrize("operation", list(_METHODS))
+def test_a_reset_connection_is_a_network_error_after_the_sdk_retries(hostile: HostileServer, operation: str) -> None:
+    err, elapsed = _timed(_short(hostile.endpoint()), operation)
+    assert isinstance(err, NetworkError)
+    if type(err) is NetworkError:  # the SDK's backoff can reach the deadline first on a slow machine
+        assert isinstance(err.cause, ConnectionClosedError)
+        assert hostile.accepted == MAX_ATTEMPTS
+    assert (err.operation, err.connection_id, err.status, err.retryable) == (operation, CID, 0, True)
+    assert elapsed < DEADLINE_MS / 1000 + MARGIN_S, elapsed
+
+
+def test_an_unresolvable_host_is_a_network_error() -> None:
+    err, elapsed = _timed(_short("http://management.invalid/dev"), "get_connection")
+    assert isinstance(err, NetworkError)
+    assert (err.status, err.retryable) == (0, True)
+    assert elapsed < DEADLINE_MS / 1000 + MARGIN_S, elapsed
+
+
+MALFORMED_BODIES = [
+    pytest.param(b"\xff\xfe{}", "body is not UTF-8", id="not-utf8"),
+    pytest.param(
+        b'{"connectedAt": "2026-11-26T06:40:38.012Z", "identity": {"sourceIp": "203.0',
+        "body is not JSON",
+        id="truncated",
+    ),
+    pytest.param(b"", "body is not JSON", id="empty"),
+    pytest.param(b"<html>Bad gateway</html>", "body is not JSON", id="html"),
+    pytest.param(b'{"connectedAt": NaN}', "body is not JSON", id="nan"),
+    pytest.param(b"[]", "body is not a JSON object", id="array"),
+    pytest.param(b'"text"', "body is not a JSON object", id="string"),
+    pytest.param(b'{"connectedAt": true}', "connectedAt is not a timestamp", id="boolean"),
+    pytest.param(b'{"connectedAt": 1e300}', "connectedAt is not a timestamp", id="epoch-out-of-range"),
+    pytest.param(b'{"connectedAt": "yesterday"}', "connectedAt is not a timestamp", id="not-a-date"),
+    pytest.param(b'{"lastActiveAt": "2026-13-01T00:00:00Z"}', "lastActiveAt is not a timestamp", id="month-13"),
+    pytest.param(b'{"identity": "203.0.113.7"}', "identity is not an object", id="identity-string"),
+    pytest.param(b'{"identity": {"sourceIp": 7}}', "identity.sourceIp is not a string", id="ip-number"),
+    pytest.param(b'{"identity": {"userAgent": ["x"]}}', "identity.userAgent is not a string", id="ua-list"),
+]
+
+
+@pytest.mark.parametrize(("body", "problem"), MALFORMED_BODIES)
+def test_a_malformed_get_connection_body_is_a_typed_error(
+    server: ManagementApiServer, client: Boto3ManagementClient, body: bytes, problem: str
+) -> None:
+    server.connections[CID] = Connection()
+    server.get_body = body
+    with pytest.raises(ManagementError) as info:
+        client.get_connection(CID)
+    err = info.value
+    assert type(err) is MalformedResponseError
+    assert (err.operation, err.connection_id, err.status, err.aws_code) == ("get_connection", CID, 200, "")
+    assert err.retryable is False
+    assert str(err).endswith(f"malformed response: {problem}"), str(err)
+    assert err.cause is not None
+    assert err.__cause__ is err.cause
+    assert len(server.requests) == 1  # never retried
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"{}", id="empty-object"),
+        pytest.param(b'{"connectedAt": null, "identity": null, "extra": [1, {"x": 2}]}', id="nulls-and-unknown"),
+        pytest.param(b'{"connectedAt": "2026-11-26T07:40:38.012345678+01:00"}', id="offset-nanoseconds"),
+    ],
+)
+def test_a_well_formed_body_with_absent_members_parses(
+    server: ManagementApiServer, client: Boto3ManagementClient, body: bytes
+) -> None:
+    server.connections[CID] = Connection()
+    server.get_body = body
+    info = client.get_connection(CID)
+    assert info.source_ip == info.user_agent == ""
+
+
+def test_bodies_of_operations_without_output_are_not_checked(
+    server: ManagementApiServer, client: Boto3ManagementClient
+) -> None:
+    server.connections[CID] = Connection()
+    server.get_body = b"\xff not json"
+    client.post_to_connection(CID, b"x")  # 200 with an empty body, as AWS answers

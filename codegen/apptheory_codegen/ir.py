@@ -119,6 +119,8 @@ class ShapeField:
     py_type: str
     py_parse: str
     doc: Doc
+    json_path: tuple[str, ...] = ()
+    """Member names in the REST-JSON body (each wire segment with its first letter lower-cased)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +167,10 @@ class Streamer:
     doc: Doc
     retry_mode: str
     max_attempts: int
+    connect_timeout_ms: int
+    read_timeout_ms: int
+    call_deadline_ms: int
+    """Overall deadline of one call: every attempt, every backoff and the whole response body."""
     shapes: tuple[Shape, ...]
     operations: tuple[Operation, ...]
 
@@ -198,6 +204,12 @@ class Api:
     management_server: str
     management_invalid_connection: str
     """Class raised locally, before any network call, for an empty or whitespace-only connection id."""
+    management_network: str
+    """Class for a call that got no HTTP answer (refused, reset, DNS); retryable, status 0."""
+    management_deadline_exceeded: str
+    """Class for a timeout or the call deadline; a kind of management_network."""
+    management_malformed_response: str
+    """Class for a success response whose body is malformed; status is the HTTP status, not retryable."""
     management_errors: tuple[ManagementErrorClass, ...]
     too_large: ManagementErrorClass
     gone: ManagementErrorClass

@@ -117,8 +117,11 @@ STREAMER_STATIC_NAMES = frozenset(
         "ExecuteAPIRegion",
         "GoneIsSuccess",
         "IsGone",
+        "ManagementCallDeadline",
+        "ManagementConnectTimeout",
         "ManagementEndpointEnv",
         "ManagementMaxAttempts",
+        "ManagementReadTimeout",
         "ManagementRetryMode",
         "NewClient",
         "NewManagementError",
@@ -129,6 +132,7 @@ STREAMER_STATIC_NAMES = frozenset(
         "WithRegion",
         "WithRetryOptions",
         "WithSDKOptions",
+        "WithTimeouts",
     }
 )
 
@@ -278,6 +282,16 @@ class GoApi:
     invalid_connection: str
     invalid_connection_sentinel: str
     invalid_connection_sentinel_text: str
+    transport_errors: tuple[tuple[str, str, str], ...]
+    """(class, sentinel, sentinel text) of the network, deadline-exceeded and malformed-response errors."""
+    network: str
+    deadline_exceeded: str
+    malformed_response: str
+    connect_timeout_ms: int
+    read_timeout_ms: int
+    call_deadline_ms: int
+    body_members: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+    """(SDK operation name, ((JSON path literal, IDL type literal), ...)) of operations with output."""
     shapes: tuple[Shape, ...]
     client_imports_time: bool
     operations: tuple[Operation, ...]
@@ -542,6 +556,11 @@ def build(api: ir.Api) -> GoApi:
         (api.management_invalid_connection, f"error class {api.management_invalid_connection}"),
         (_sentinel(api.management_invalid_connection), f"sentinel of {api.management_invalid_connection}"),
         (api.management_server, f"error class {api.management_server}"),
+        *[
+            entry
+            for cls in (api.management_network, api.management_deadline_exceeded, api.management_malformed_response)
+            for entry in ((cls, f"error class {cls}"), (_sentinel(cls), f"sentinel of {cls}"))
+        ],
         (_sentinel(api.management_base), f"sentinel of {api.management_base}"),
         (_sentinel(api.management_server), f"sentinel of {api.management_server}"),
     ]
@@ -581,6 +600,27 @@ def build(api: ir.Api) -> GoApi:
         invalid_connection_sentinel=_sentinel(api.management_invalid_connection),
         invalid_connection_sentinel_text=_go_string(
             f"management API error: {_words(api.management_invalid_connection)}"
+        ),
+        transport_errors=tuple(
+            (cls, _sentinel(cls), _go_string(f"management API error: {_words(cls)}"))
+            for cls in (api.management_network, api.management_deadline_exceeded, api.management_malformed_response)
+        ),
+        network=api.management_network,
+        deadline_exceeded=api.management_deadline_exceeded,
+        malformed_response=api.management_malformed_response,
+        connect_timeout_ms=api.streamer.connect_timeout_ms,
+        read_timeout_ms=api.streamer.read_timeout_ms,
+        call_deadline_ms=api.streamer.call_deadline_ms,
+        body_members=tuple(
+            (
+                op.name.go,
+                tuple(
+                    ("[]string{" + ", ".join(_go_string(k) for k in f.json_path) + "}", _go_string(f.kind))
+                    for f in op.output.fields
+                ),
+            )
+            for op in api.streamer.operations
+            if op.output is not None
         ),
         shapes=shapes,
         client_imports_time=any(f.go_type == "time.Time" for s in shapes for f in s.fields),

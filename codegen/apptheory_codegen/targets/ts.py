@@ -199,6 +199,10 @@ class TsView:
     invalid_connection: str
     too_large_status: int
     too_large_code: str
+    timeouts: tuple[int, int, int] = (0, 0, 0)
+    """connect_timeout_ms, read_timeout_ms, call_deadline_ms of streamer.retry."""
+    body_members: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    """(SDK command name, ((JSON path array literal, IDL type literal), ...)) of operations with output."""
 
 
 def build_view(api: ir.Api) -> TsView:
@@ -302,6 +306,15 @@ def build_view(api: ir.Api) -> TsView:
         invalid_connection=api.management_invalid_connection,
         too_large_status=api.too_large.status,
         too_large_code=ts_string(api.too_large.aws_code),
+        timeouts=(api.streamer.connect_timeout_ms, api.streamer.read_timeout_ms, api.streamer.call_deadline_ms),
+        body_members=tuple(
+            (
+                f"{naming.pascal(op.name.idl)}Command",
+                tuple((ts_array(f.json_path), ts_string(f.kind)) for f in op.output.fields),
+            )
+            for op in api.streamer.operations
+            if op.output is not None
+        ),
     )
 
 

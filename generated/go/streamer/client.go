@@ -25,6 +25,17 @@ type ConnectionInfo struct {
 	UserAgent string `json:"user_agent"`
 }
 
+// bodyMembers are the members of each operation's success body, checked before the SDK parses it:
+// JSON path and IDL type.
+var bodyMembers = map[string][]bodyMember{
+	"GetConnection": {
+		{[]string{"connectedAt"}, "timestamp"},
+		{[]string{"lastActiveAt"}, "timestamp"},
+		{[]string{"identity", "sourceIp"}, "string"},
+		{[]string{"identity", "userAgent"}, "string"},
+	},
+}
+
 // Client is the IDL's streamer: Client of the API Gateway management API (@connections).
 // The SDK client and testkit's fake both implement exactly this interface.
 type Client interface {
@@ -49,6 +60,8 @@ func (c *SDKClient) PostToConnection(ctx context.Context, connectionID string, d
 	if err := CheckPayloadSize(OpPostToConnection, connectionID, data, MessageBytes); err != nil {
 		return err
 	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
 	input := &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String(connectionID), Data: data}
 	_, err := c.api.PostToConnection(ctx, input)
 	return c.wrap(OpPostToConnection, connectionID, err)
@@ -59,6 +72,8 @@ func (c *SDKClient) GetConnection(ctx context.Context, connectionID string) (Con
 	if err := CheckConnectionID(OpGetConnection, connectionID); err != nil {
 		return ConnectionInfo{}, err
 	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
 	input := &apigatewaymanagementapi.GetConnectionInput{ConnectionId: aws.String(connectionID)}
 	out, err := c.api.GetConnection(ctx, input)
 	if err != nil {
@@ -81,6 +96,8 @@ func (c *SDKClient) DeleteConnection(ctx context.Context, connectionID string) e
 	if err := CheckConnectionID(OpDeleteConnection, connectionID); err != nil {
 		return err
 	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
 	input := &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: aws.String(connectionID)}
 	_, err := c.api.DeleteConnection(ctx, input)
 	if err = c.wrap(OpDeleteConnection, connectionID, err); IsGone(err) {

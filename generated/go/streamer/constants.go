@@ -2,6 +2,8 @@
 
 package streamer
 
+import "time"
+
 // Limits of API Gateway WebSockets.
 const (
 	// MessageBytes is 131072: Largest message API Gateway accepts or delivers (128 KiB).
@@ -24,6 +26,18 @@ const (
 
 	// ManagementMaxAttempts is the total attempts per call (first try included), as the SDK counts.
 	ManagementMaxAttempts = 3
+)
+
+// Timeouts of management calls, well under API Gateway's 29 s integration limit.
+const (
+	// ManagementConnectTimeout is the longest wait to open a connection, per attempt.
+	ManagementConnectTimeout = 2000 * time.Millisecond
+
+	// ManagementReadTimeout is the longest wait for the response headers or the next body bytes, per attempt.
+	ManagementReadTimeout = 5000 * time.Millisecond
+
+	// ManagementCallDeadline is the longest a whole call may take: every attempt, backoff and the whole body.
+	ManagementCallDeadline = 10000 * time.Millisecond
 )
 
 // Operation names, as errors and recorded calls report them.

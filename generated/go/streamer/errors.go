@@ -70,6 +70,15 @@ var (
 
 	// ErrInvalidConnection matches an InvalidConnectionError (Lift's ErrInvalidConnection).
 	ErrInvalidConnection = errors.New("management API error: invalid connection")
+
+	// ErrNetwork matches a NetworkError.
+	ErrNetwork = errors.New("management API error: network")
+
+	// ErrDeadlineExceeded matches a DeadlineExceededError.
+	ErrDeadlineExceeded = errors.New("management API error: deadline exceeded")
+
+	// ErrMalformedResponse matches a MalformedResponseError.
+	ErrMalformedResponse = errors.New("management API error: malformed response")
 )
 
 // GoneError is the AWS GoneException (HTTP 410, not retryable): The connection is gone (closed, unknown, or still in $connect).
@@ -142,6 +151,66 @@ func (e *InvalidConnectionError) As(target any) bool { return asBase(&e.Manageme
 // Is matches ErrInvalidConnection and ErrManagement.
 func (e *InvalidConnectionError) Is(target error) bool {
 	return target == ErrInvalidConnection || target == ErrManagement
+}
+
+// NetworkError means the call got no HTTP answer: the connection was refused or reset, or the
+// name did not resolve (HTTP status 0, retryable). Err is the transport error.
+type NetworkError struct{ ManagementError }
+
+// As lets errors.As reach the embedded *ManagementError.
+func (e *NetworkError) As(target any) bool { return asBase(&e.ManagementError, target) }
+
+// Is matches ErrNetwork and ErrManagement.
+func (e *NetworkError) Is(target error) bool {
+	return target == ErrNetwork || target == ErrManagement
+}
+
+// DeadlineExceededError is the NetworkError of a timeout: a connect or read timeout, or the
+// call's deadline (ManagementCallDeadline, or the caller's context deadline) passed (status 0, retryable).
+// errors.As reaches its *NetworkError and *ManagementError.
+type DeadlineExceededError struct{ NetworkError }
+
+// As lets errors.As reach the embedded *NetworkError and *ManagementError.
+func (e *DeadlineExceededError) As(target any) bool {
+	if t, ok := target.(**NetworkError); ok {
+		*t = &e.NetworkError
+		return true
+	}
+	return asBase(&e.NetworkError.ManagementError, target)
+}
+
+// Is matches ErrDeadlineExceeded, ErrNetwork and ErrManagement.
+func (e *DeadlineExceededError) Is(target error) bool {
+	return target == ErrDeadlineExceeded || target == ErrNetwork || target == ErrManagement
+}
+
+// MalformedResponseError means a success response's body is not what the API sends: not UTF-8,
+// not JSON, or a member of the wrong type. Status is the HTTP status; not retryable.
+type MalformedResponseError struct{ ManagementError }
+
+// As lets errors.As reach the embedded *ManagementError.
+func (e *MalformedResponseError) As(target any) bool { return asBase(&e.ManagementError, target) }
+
+// Is matches ErrMalformedResponse and ErrManagement.
+func (e *MalformedResponseError) Is(target error) bool {
+	return target == ErrMalformedResponse || target == ErrManagement
+}
+
+// NewTransportError is the typed error named by class (NetworkError, DeadlineExceededError or
+// MalformedResponseError), or nil for another name. The network kinds have status 0.
+func NewTransportError(class, operation, connectionID string, status int, message string, cause error) error {
+	base := ManagementError{Operation: operation, ConnectionID: connectionID, Status: status, Message: message, Err: cause}
+	switch class {
+	case "NetworkError":
+		base.Status, base.Retryable = 0, true
+		return &NetworkError{base}
+	case "DeadlineExceededError":
+		base.Status, base.Retryable = 0, true
+		return &DeadlineExceededError{NetworkError{base}}
+	case "MalformedResponseError":
+		return &MalformedResponseError{base}
+	}
+	return nil
 }
 
 // CheckConnectionID fails locally with an InvalidConnectionError when connectionID is empty or

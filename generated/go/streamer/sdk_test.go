@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -61,6 +62,7 @@ type managementAPI struct {
 	requests    []recorded
 	connections map[string]*connection
 	fail        *failure
+	getBody     []byte // when set, GET answers 200 with exactly these bytes
 }
 
 func newManagementAPI(t *testing.T) *managementAPI {
@@ -96,9 +98,16 @@ func (api *managementAPI) serve(w http.ResponseWriter, r *http.Request) {
 	if conn != nil && r.Method == http.MethodPost {
 		conn.received = append(conn.received, body)
 	}
+	getBody := api.getBody
 	api.mu.Unlock()
 	switch {
 	case conn == nil:
+		writeError(w, requestID, failure{410, "GoneException", "connection " + id + " is gone"})
+	case r.Method == http.MethodGet && getBody != nil:
+		w.Header().Set("x-amzn-RequestId", requestID)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(getBody)
+	case false:
 		writeError(w, requestID, failure{410, "GoneException", "connection " + id + " is gone"})
 	case r.Method == http.MethodGet:
 		doc, _ := json.Marshal(map[string]any{
@@ -430,14 +439,19 @@ func TestDeleteThenPostIsGone(t *testing.T) {
 	}
 }
 
-func TestTransportFailureIsABaseManagementError(t *testing.T) {
+func TestConnectionRefusedIsANetworkError(t *testing.T) {
 	api := newManagementAPI(t)
 	c := newClient(t, api)
 	api.Close() // nothing listens any more
 	_, err := c.GetConnection(context.Background(), cid)
+	var network *streamer.NetworkError
 	var base *streamer.ManagementError
-	if !errors.As(err, &base) || base.Status != 0 || base.AWSCode != "" || base.Err == nil {
-		t.Fatalf("want a base ManagementError with status 0 wrapping the cause, got %T %v", err, err)
+	if !errors.As(err, &network) || !errors.Is(err, streamer.ErrNetwork) || !errors.As(err, &base) ||
+		base.Status != 0 || base.AWSCode != "" || !base.Retryable || base.Err == nil {
+		t.Fatalf("want a NetworkError with status 0 wrapping the cause, got %T %v", err, err)
+	}
+	if fmt.Sprintf("%T", err) != "*streamer.NetworkError" {
+		t.Errorf("connection refused is a %T", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -514,5 +528,236 @@ func TestNewManagementErrorMapping(t *testing.T) {
 	}
 	if streamer.IsGone(errors.New("x")) || !streamer.IsGone(fmt.Errorf("wrapped: %w", err)) {
 		t.Error("IsGone does not see through wrapping")
+	}
+}
+
+// Hostile endpoints: every call ends with a typed error within its deadline.
+
+const (
+	shortConnect  = 300 * time.Millisecond
+	shortRead     = 500 * time.Millisecond
+	shortDeadline = 1500 * time.Millisecond
+	// margin is a hang guard, not a performance claim: generous for a loaded CI machine.
+	margin = 3 * time.Second
+)
+
+// hostileServer reads each request's head, then: "silent" never answers; "drip" answers 200 with a
+// 1 MB Content-Length and one body byte every 100 ms; "drip-head" sends the head one byte every
+// 100 ms; "reset" closes with SO_LINGER 0 (a TCP RST).
+func hostileServer(t *testing.T, mode string) (endpoint string, accepted func() int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var mu sync.Mutex
+	count := 0
+	var conns []net.Conn
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			count++
+			conns = append(conns, conn)
+			mu.Unlock()
+			go serveHostile(conn, mode, stop)
+		}
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		_ = ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return "http://" + ln.Addr().String() + "/dev", func() int { mu.Lock(); defer mu.Unlock(); return count }
+}
+
+func serveHostile(conn net.Conn, mode string, stop <-chan struct{}) {
+	head := make([]byte, 0, 4096)
+	buf := make([]byte, 4096)
+	for !bytes.Contains(head, []byte("\r\n\r\n")) {
+		n, err := conn.Read(buf)
+		if err != nil {
+			return
+		}
+		head = append(head, buf[:n]...)
+	}
+	var data []byte
+	switch mode {
+	case "reset":
+		_ = conn.(*net.TCPConn).SetLinger(0)
+		_ = conn.Close()
+		return
+	case "drip":
+		_, _ = conn.Write([]byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"))
+		data = append([]byte("{"), bytes.Repeat([]byte(" "), 999_999)...)
+	case "drip-head":
+		data = append([]byte("HTTP/1.1 200 OK\r\nX-Slow: "), bytes.Repeat([]byte("a"), 1000)...)
+	}
+	for _, b := range data {
+		select {
+		case <-stop:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+		if _, err := conn.Write([]byte{b}); err != nil {
+			return
+		}
+	}
+	<-stop
+}
+
+func shortClient(t *testing.T, endpoint string) *streamer.SDKClient {
+	t.Helper()
+	c, err := streamer.NewClient(context.Background(), endpoint, streamer.WithAWSConfig(testConfig()),
+		streamer.WithRetryOptions(noBackoff), streamer.WithTimeouts(shortConnect, shortRead, shortDeadline))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestServersThatNeverFinishEndInDeadlineExceeded(t *testing.T) {
+	for _, mode := range []string{"silent", "drip", "drip-head"} {
+		for _, op := range []string{streamer.OpPostToConnection, streamer.OpGetConnection, streamer.OpDeleteConnection} {
+			t.Run(mode+"/"+op, func(t *testing.T) {
+				t.Parallel()
+				endpoint, accepted := hostileServer(t, mode)
+				start := time.Now()
+				err := call(context.Background(), shortClient(t, endpoint), op)
+				elapsed := time.Since(start)
+				var deadline *streamer.DeadlineExceededError
+				var network *streamer.NetworkError
+				var base *streamer.ManagementError
+				if !errors.As(err, &deadline) || !errors.As(err, &network) || !errors.As(err, &base) ||
+					!errors.Is(err, streamer.ErrDeadlineExceeded) || !errors.Is(err, streamer.ErrNetwork) {
+					t.Fatalf("want a DeadlineExceededError, got %T %v", err, err)
+				}
+				if base.Operation != op || base.ConnectionID != cid || base.Status != 0 || !base.Retryable || base.Err == nil {
+					t.Errorf("fields: %+v", base)
+				}
+				if elapsed > shortDeadline+margin {
+					t.Errorf("the call outlived its deadline: %v", elapsed)
+				}
+				if accepted() < 1 {
+					t.Error("the server saw no connection")
+				}
+			})
+		}
+	}
+}
+
+func TestTheCallersEarlierDeadlineWins(t *testing.T) {
+	endpoint, _ := hostileServer(t, "drip")
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := shortClient(t, endpoint).GetConnection(ctx, cid)
+	if !errors.Is(err, streamer.ErrDeadlineExceeded) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want a DeadlineExceededError wrapping context.DeadlineExceeded, got %T %v", err, err)
+	}
+	if elapsed := time.Since(start); elapsed > 200*time.Millisecond+margin {
+		t.Errorf("the call outlived the caller's deadline: %v", elapsed)
+	}
+}
+
+func TestIDLTimeoutsAreWellUnderTheIntegrationLimit(t *testing.T) {
+	if streamer.ManagementConnectTimeout > streamer.ManagementCallDeadline ||
+		streamer.ManagementReadTimeout > streamer.ManagementCallDeadline ||
+		streamer.ManagementCallDeadline >= 29*time.Second {
+		t.Fatalf("timeouts %v %v %v", streamer.ManagementConnectTimeout, streamer.ManagementReadTimeout,
+			streamer.ManagementCallDeadline)
+	}
+	if _, err := streamer.NewClient(context.Background(), "http://127.0.0.1:1/dev", streamer.WithAWSConfig(testConfig()),
+		streamer.WithTimeouts(0, time.Second, time.Second)); err == nil {
+		t.Error("a zero timeout was accepted")
+	}
+}
+
+func TestAResetConnectionIsANetworkError(t *testing.T) {
+	for _, op := range []string{streamer.OpPostToConnection, streamer.OpGetConnection, streamer.OpDeleteConnection} {
+		t.Run(op, func(t *testing.T) {
+			endpoint, accepted := hostileServer(t, "reset")
+			start := time.Now()
+			err := call(context.Background(), shortClient(t, endpoint), op)
+			var network *streamer.NetworkError
+			if !errors.As(err, &network) || network.Status != 0 || !network.Retryable || network.Operation != op {
+				t.Fatalf("want a NetworkError, got %T %v", err, err)
+			}
+			if fmt.Sprintf("%T", err) == "*streamer.NetworkError" && accepted() != streamer.ManagementMaxAttempts {
+				t.Errorf("want %d attempts, the server saw %d", streamer.ManagementMaxAttempts, accepted())
+			}
+			if elapsed := time.Since(start); elapsed > shortDeadline+margin {
+				t.Errorf("the call outlived its deadline: %v", elapsed)
+			}
+		})
+	}
+}
+
+func TestAnUnresolvableHostIsANetworkError(t *testing.T) {
+	start := time.Now()
+	_, err := shortClient(t, "http://management.invalid/dev").GetConnection(context.Background(), cid)
+	var network *streamer.NetworkError
+	if !errors.As(err, &network) || network.Status != 0 || !network.Retryable {
+		t.Fatalf("want a NetworkError, got %T %v", err, err)
+	}
+	if elapsed := time.Since(start); elapsed > shortDeadline+margin {
+		t.Errorf("the call outlived its deadline: %v", elapsed)
+	}
+}
+
+func TestMalformedGetConnectionBodiesAreTypedErrors(t *testing.T) {
+	for _, tc := range []struct{ name, body, problem string }{
+		{"not-utf8", "\xff\xfe{}", "body is not UTF-8"},
+		{"truncated", `{"connectedAt": "2026-11-26T06:40:38.012Z", "identity": {"sourceIp": "203.0`, "body is not JSON"},
+		{"empty", "", "body is not JSON"},
+		{"html", "<html>Bad gateway</html>", "body is not JSON"},
+		{"nan", `{"connectedAt": NaN}`, "body is not JSON"},
+		{"array", "[]", "body is not a JSON object"},
+		{"string", `"text"`, "body is not a JSON object"},
+		{"boolean", `{"connectedAt": true}`, "connectedAt is not a timestamp"},
+		{"not-a-date", `{"connectedAt": "yesterday"}`, "connectedAt is not a timestamp"},
+		{"month-13", `{"lastActiveAt": "2026-13-01T00:00:00Z"}`, "lastActiveAt is not a timestamp"},
+		{"identity-string", `{"identity": "203.0.113.7"}`, "identity is not an object"},
+		{"ip-number", `{"identity": {"sourceIp": 7}}`, "identity.sourceIp is not a string"},
+		{"ua-list", `{"identity": {"userAgent": ["x"]}}`, "identity.userAgent is not a string"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := newManagementAPI(t)
+			api.connections[cid] = &connection{}
+			api.getBody = []byte(tc.body)
+			_, err := newClient(t, api).GetConnection(context.Background(), cid)
+			var malformed *streamer.MalformedResponseError
+			if !errors.As(err, &malformed) || !errors.Is(err, streamer.ErrMalformedResponse) || !errors.Is(err, streamer.ErrManagement) {
+				t.Fatalf("want a MalformedResponseError, got %T %v", err, err)
+			}
+			if malformed.Status != 200 || malformed.Retryable || malformed.Operation != streamer.OpGetConnection ||
+				malformed.ConnectionID != cid || malformed.Err == nil || !strings.HasSuffix(err.Error(), "malformed response: "+tc.problem) {
+				t.Errorf("fields: %+v (%v)", malformed, err)
+			}
+			if n := len(api.recorded()); n != 1 {
+				t.Errorf("a malformed body was retried: %d requests", n)
+			}
+		})
+	}
+}
+
+func TestWellFormedBodiesWithAbsentMembersParse(t *testing.T) {
+	for _, body := range []string{`{}`, `{"connectedAt": null, "identity": null, "extra": [1, {"x": 2}]}`,
+		`{"connectedAt": "2026-11-26T07:40:38.012345678+01:00"}`} {
+		api := newManagementAPI(t)
+		api.connections[cid] = &connection{}
+		api.getBody = []byte(body)
+		info, err := newClient(t, api).GetConnection(context.Background(), cid)
+		if err != nil || info.SourceIP != "" {
+			t.Errorf("%s: %+v %v", body, info, err)
+		}
 	}
 }

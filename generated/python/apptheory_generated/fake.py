@@ -4,6 +4,9 @@
 It implements exactly the ManagementClient interface and behaves like AWS where AWS is strict:
 unknown or gone connections raise GoneError, posting during $connect raises GoneError, and
 payloads over the limit raise PayloadTooLargeError. Every call is recorded, failed ones too.
+`fail` injects an AWS error by code, or a transport failure by class name: NetworkError and
+DeadlineExceededError (status 0, retryable) on any operation, MalformedResponseError (status 200)
+on an operation that returns a body.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Literal
 from apptheory_generated import constants
 from apptheory_generated.errors import (
     MANAGEMENT_ERRORS_BY_CODE,
+    TRANSPORT_ERRORS,
     GoneError,
     ManagementError,
     check_connection_id,
@@ -26,6 +30,8 @@ from apptheory_generated.streamer import ConnectionInfo, check_payload_size
 
 ConnectionState = Literal["connecting", "connected", "gone"]
 OPERATIONS = ("post_to_connection", "get_connection", "delete_connection")
+BODY_OPERATIONS = ("get_connection",)
+"""Operations whose success carries a body, so a malformed response can be injected."""
 
 
 def _check_state(state: str) -> None:
@@ -59,6 +65,7 @@ class _Failure:
     status: int
     connection_id: str | None
     sticky: bool
+    kind: type[ManagementError] | None = None
 
 
 @dataclass(slots=True)
@@ -187,9 +194,24 @@ class FakeManagementClient:
         connection_id: str | None = None,
         sticky: bool = False,
     ) -> None:
-        """Make the next call of `op` (for one connection, or any) fail with this AWS error; sticky: every call."""
+        """Make the next call of `op` (for one connection, or any) fail with this AWS error; sticky: every call.
+
+        `aws_code` may also name a transport error class (NetworkError, DeadlineExceededError,
+        MalformedResponseError): the call then fails as the SDK client fails when the network or the body does.
+        """
         if op not in OPERATIONS:
             raise ValueError(f"unknown operation {op!r}; known: {', '.join(OPERATIONS)}")
+        kind = TRANSPORT_ERRORS.get(aws_code)
+        if kind is not None:
+            if kind is TRANSPORT_ERRORS["MalformedResponseError"] and op not in BODY_OPERATIONS:
+                raise ValueError(
+                    f"{aws_code} needs an operation that returns a body: {', '.join(BODY_OPERATIONS)}"
+                )
+            if status is None:
+                status = 200 if kind is TRANSPORT_ERRORS["MalformedResponseError"] else 0
+            with self._state.lock:
+                self._state.failures.append(_Failure(op, "", status, connection_id, sticky, kind))
+            return
         if status is None:
             known = MANAGEMENT_ERRORS_BY_CODE.get(aws_code)
             if known is None:
@@ -242,6 +264,7 @@ class FakeManagementClient:
                         status=failure.status,
                         aws_code=failure.aws_code,
                         message="injected by FakeManagementClient",
+                        kind=failure.kind,
                     )
 
     def _live(self, op: str, connection_id: str) -> _Connection:

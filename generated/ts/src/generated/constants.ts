@@ -46,3 +46,12 @@ export const MANAGEMENT_RETRY_MODE = "standard";
 
 /** Total attempts per management call (first try included), as each SDK's standard retryer counts. */
 export const MANAGEMENT_MAX_ATTEMPTS = 3;
+
+/** Longest wait to open a connection to the management endpoint, per attempt (ms). */
+export const MANAGEMENT_CONNECT_TIMEOUT_MS = 2000;
+
+/** Longest the socket may stay idle while waiting for an answer, per attempt (ms). */
+export const MANAGEMENT_READ_TIMEOUT_MS = 5000;
+
+/** Longest a whole management call may take: every attempt, backoff and the whole body (ms); well under API Gateway's 29 s. */
+export const MANAGEMENT_CALL_DEADLINE_MS = 10000;

@@ -201,6 +201,23 @@ export class InvalidConnectionError extends ManagementError {
   override readonly name: string = "InvalidConnectionError";
 }
 
+/** No HTTP answer: the connection was refused or reset, or the name did not resolve (status 0); retryable. */
+export class NetworkError extends ManagementError {
+  static override readonly RETRYABLE: boolean = true;
+
+  override readonly name: string = "NetworkError";
+}
+
+/** A connect or read timeout, or the call's overall deadline passed (status 0); retryable. */
+export class DeadlineExceededError extends NetworkError {
+  override readonly name: string = "DeadlineExceededError";
+}
+
+/** A success response whose body is not what the API sends (not UTF-8, not JSON, wrong member types); not retryable. */
+export class MalformedResponseError extends ManagementError {
+  override readonly name: string = "MalformedResponseError";
+}
+
 /** A management error class (every one takes the same constructor arguments). */
 export type ManagementErrorClass = typeof ManagementError;
 
@@ -220,18 +237,26 @@ export const MANAGEMENT_ERRORS_BY_STATUS: ReadonlyMap<number, ManagementErrorCla
   [429, ThrottledError],
 ]);
 
-/** What a failed call reported: HTTP status (0 when none), AWS code ("" when none), message, cause. */
+/** Errors that come from the transport or the response body rather than an AWS error code, by class name. */
+export const TRANSPORT_ERRORS: ReadonlyMap<string, ManagementErrorClass> = new Map<string, ManagementErrorClass>([
+  ["NetworkError", NetworkError],
+  ["DeadlineExceededError", DeadlineExceededError],
+  ["MalformedResponseError", MalformedResponseError],
+]);
+
+/** What a failed call reported: HTTP status (0 when none), AWS code ("" when none), message, cause; `kind` picks the class. */
 export interface ManagementFailure {
   readonly status: number;
   readonly awsCode: string;
   readonly message?: string;
   readonly cause?: unknown;
+  readonly kind?: ManagementErrorClass;
 }
 
 /** The typed error for a failed call: by AWS code, then by status, then 5xx, else the base class. */
 export function managementError(operation: string, connectionId: string, failure: ManagementFailure) {
   const { status, awsCode } = failure;
-  let cls = MANAGEMENT_ERRORS_BY_CODE.get(awsCode) ?? MANAGEMENT_ERRORS_BY_STATUS.get(status);
+  let cls = failure.kind ?? MANAGEMENT_ERRORS_BY_CODE.get(awsCode) ?? MANAGEMENT_ERRORS_BY_STATUS.get(status);
   if (cls === undefined) {
     cls = status >= 500 ? ServerError : ManagementError;
   }

@@ -8,7 +8,15 @@ import type {
 
 import * as wire from "../wire.js";
 import * as constants from "./constants.js";
-import { GoneError, InvalidConnectionError, managementError, type ManagementError } from "./errors.js";
+import {
+  DeadlineExceededError,
+  GoneError,
+  InvalidConnectionError,
+  MalformedResponseError,
+  NetworkError,
+  managementError,
+  type ManagementError,
+} from "./errors.js";
 
 /** What API Gateway knows about a live connection. */
 export interface ConnectionInfo {
@@ -79,11 +87,134 @@ export function checkConnectionId(operation: string, connectionId: string): void
 /** Operations whose GoneError means the goal already holds (the IDL's gone_is_success): they succeed. */
 export const GONE_IS_SUCCESS: ReadonlySet<string> = new Set(["delete_connection"]);
 
+/** Members of each command's success body, checked before the SDK parses it: JSON path and IDL type. */
+export const BODY_MEMBERS: ReadonlyMap<string, readonly (readonly [readonly string[], string])[]> = new Map([
+  [
+    "GetConnectionCommand",
+    [
+      [["connectedAt"], "timestamp"],
+      [["lastActiveAt"], "timestamp"],
+      [["identity", "sourceIp"], "string"],
+      [["identity", "userAgent"], "string"],
+    ],
+  ],
+]);
+
+// RFC 3339 date-time as API Gateway sends it (and every SDK parses it).
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+function isDateTime(value: unknown): boolean {
+  const m = typeof value === "string" ? DATE_TIME.exec(value) : null;
+  if (m === null) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return (
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60 &&
+    year >= 1
+  );
+}
+
+const MEMBER_CHECKS: Readonly<Record<string, (value: unknown) => boolean>> = {
+  string: (v) => typeof v === "string",
+  int: (v) => typeof v === "number" && Number.isInteger(v),
+  bool: (v) => typeof v === "boolean",
+  timestamp: isDateTime,
+};
+
+/** Why a success body is malformed ("" when fine): not UTF-8, not a JSON object, a member of the wrong type. */
+export function bodyProblem(body: Uint8Array, members: readonly (readonly [readonly string[], string])[]): string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(body));
+  } catch (err) {
+    return err instanceof TypeError ? "body is not UTF-8" : "body is not JSON";
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return "body is not a JSON object";
+  for (const [path, kind] of members) {
+    let node: unknown = doc;
+    for (const [depth, key] of path.entries()) {
+      if (node === null || node === undefined) break;
+      if (typeof node !== "object" || Array.isArray(node)) return `${path.slice(0, depth).join(".")} is not an object`;
+      node = Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined;
+    }
+    if (node !== null && node !== undefined && !MEMBER_CHECKS[kind]?.(node))
+      return `${path.join(".")} is not a ${kind}`;
+  }
+  return "";
+}
+
+/** Thrown by the body check; the SDK never retries it. */
+class MalformedBody extends Error {
+  override readonly name = "MalformedBody";
+  readonly status: number;
+
+  constructor(status: number, problem: string) {
+    super(problem);
+    this.status = status;
+  }
+}
+
+/** The call's deadline passed. */
+class DeadlinePassed extends Error {
+  override readonly name = "DeadlinePassed";
+}
+
+interface RawResponse {
+  readonly statusCode?: number;
+  body?: unknown;
+}
+
+async function readBody(body: unknown): Promise<Uint8Array> {
+  if (body instanceof Uint8Array) return body;
+  if (body === undefined || body === null) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+    chunks.push(typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Reads every success body to its end and refuses a malformed one before the SDK parses it. */
+function addBodyCheck(client: ApiGatewayManagementApiClient): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const response = result.response as RawResponse;
+      const status = response.statusCode ?? 0;
+      if (status < 200 || status >= 300) return result;
+      const body = await readBody(response.body);
+      response.body = body;
+      const members = BODY_MEMBERS.get(String((context as { commandName?: unknown }).commandName));
+      const problem = members === undefined ? "" : bodyProblem(body, members);
+      if (problem) throw new MalformedBody(status, problem);
+      return result;
+    },
+    { step: "deserialize", priority: "low", name: "apptheoryCheckBody", override: true },
+  );
+}
+
 /** How the SDK-backed client is built; `sdkClient` replaces the client it would create. */
 export interface SdkManagementClientOptions {
   readonly region?: string | undefined;
   readonly credentials?: ApiGatewayManagementApiClientConfig["credentials"];
   readonly sdkClient?: ApiGatewayManagementApiClient;
+  /** Per attempt (default MANAGEMENT_CONNECT_TIMEOUT_MS); applies to the client built here. */
+  readonly connectTimeoutMs?: number;
+  /** Socket idle time per attempt (default MANAGEMENT_READ_TIMEOUT_MS); applies to the client built here. */
+  readonly readTimeoutMs?: number;
+  /** The whole call (default MANAGEMENT_CALL_DEADLINE_MS); applies to every client. */
+  readonly callDeadlineMs?: number;
 }
 
 type Sdk = typeof import("@aws-sdk/client-apigatewaymanagementapi");
@@ -95,6 +226,12 @@ export class SdkManagementClient implements ManagementClient {
   #loaded: Promise<{ sdk: Sdk; client: ApiGatewayManagementApiClient }> | undefined;
 
   constructor(endpoint: string, options: SdkManagementClientOptions = {}) {
+    for (const key of ["connectTimeoutMs", "readTimeoutMs", "callDeadlineMs"] as const) {
+      const value = options[key];
+      if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+        throw new RangeError(`${key} must be a positive integer (ms), got ${String(value)}`);
+      }
+    }
     this.endpoint = endpoint;
     this.#options = options;
   }
@@ -105,9 +242,8 @@ export class SdkManagementClient implements ManagementClient {
   }
 
   #load(): Promise<{ sdk: Sdk; client: ApiGatewayManagementApiClient }> {
-    this.#loaded ??= import("@aws-sdk/client-apigatewaymanagementapi").then((sdk) => ({
-      sdk,
-      client:
+    this.#loaded ??= import("@aws-sdk/client-apigatewaymanagementapi").then((sdk) => {
+      const client =
         this.#options.sdkClient ??
         new sdk.ApiGatewayManagementApiClient({
           endpoint: this.endpoint,
@@ -115,16 +251,38 @@ export class SdkManagementClient implements ManagementClient {
           credentials: this.#options.credentials,
           retryMode: constants.MANAGEMENT_RETRY_MODE,
           maxAttempts: constants.MANAGEMENT_MAX_ATTEMPTS,
-        }),
-    }));
+          requestHandler: {
+            connectionTimeout: this.#options.connectTimeoutMs ?? constants.MANAGEMENT_CONNECT_TIMEOUT_MS,
+            requestTimeout: this.#options.readTimeoutMs ?? constants.MANAGEMENT_READ_TIMEOUT_MS,
+            throwOnRequestTimeout: true,
+          },
+        });
+      addBodyCheck(client);
+      return { sdk, client };
+    });
     return this.#loaded;
   }
 
-  async #send<T>(operation: string, connectionId: string, call: () => Promise<T>): Promise<T> {
+  /** Runs one SDK call under the deadline: the request is aborted and the caller stops waiting then. */
+  async #send<T>(operation: string, connectionId: string, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const deadlineMs = this.#options.callDeadlineMs ?? constants.MANAGEMENT_CALL_DEADLINE_MS;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new DeadlinePassed(`no answer within the call deadline of ${deadlineMs} ms`);
+        reject(err);
+        controller.abort(err);
+      }, deadlineMs);
+    });
+    const pending = call(controller.signal);
+    pending.catch(() => undefined); // settles after the deadline too; nobody waits for it then
     try {
-      return await call();
+      return await Promise.race([pending, deadline]);
     } catch (err) {
       throw sdkError(operation, connectionId, err);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -137,7 +295,7 @@ export class SdkManagementClient implements ManagementClient {
       ConnectionId: connectionId,
       Data: data,
     });
-    await this.#send("post_to_connection", connectionId, () => client.send(command));
+    await this.#send("post_to_connection", connectionId, (abortSignal) => client.send(command, { abortSignal }));
   }
 
   /** Read a connection's metadata. (GET /@connections/{connectionId}) */
@@ -147,7 +305,9 @@ export class SdkManagementClient implements ManagementClient {
     const command = new sdk.GetConnectionCommand({
       ConnectionId: connectionId,
     });
-    const output = await this.#send("get_connection", connectionId, () => client.send(command));
+    const output = await this.#send("get_connection", connectionId, (abortSignal) =>
+      client.send(command, { abortSignal }),
+    );
     return connectionInfoFromWire(output);
   }
 
@@ -159,7 +319,7 @@ export class SdkManagementClient implements ManagementClient {
       ConnectionId: connectionId,
     });
     try {
-      await this.#send("delete_connection", connectionId, () => client.send(command));
+      await this.#send("delete_connection", connectionId, (abortSignal) => client.send(command, { abortSignal }));
     } catch (err) {
       // Already gone: the goal of this call holds.
       if (!(err instanceof GoneError)) throw err;
@@ -167,8 +327,44 @@ export class SdkManagementClient implements ManagementClient {
   }
 }
 
+// Node.js error codes of a failed connection (refused, reset, unresolvable, unreachable).
+const NETWORK_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ERR_STREAM_PREMATURE_CLOSE",
+]);
+const TIMEOUT_NAMES: ReadonlySet<string> = new Set(["TimeoutError", "AbortError", "DeadlinePassed"]);
+
 /** The typed error for an SDK failure; the SDK error is kept as `cause`, never parsed from a string. */
 export function sdkError(operation: string, connectionId: string, err: unknown): ManagementError {
   const failure = wire.sdkFailure(err);
+  const fields = (typeof err === "object" && err !== null ? err : {}) as {
+    readonly name?: unknown;
+    readonly code?: unknown;
+    readonly $fault?: unknown;
+  };
+  if (err instanceof MalformedBody || (failure.status >= 200 && failure.status < 300 && fields.$fault === undefined)) {
+    const status = err instanceof MalformedBody ? err.status : failure.status;
+    const message = `malformed response: ${err instanceof MalformedBody ? err.message : failure.message}`;
+    return managementError(operation, connectionId, {
+      status,
+      awsCode: "",
+      message,
+      cause: err,
+      kind: MalformedResponseError,
+    });
+  }
+  if (failure.status === 0 && (TIMEOUT_NAMES.has(String(fields.name)) || fields.code === "ETIMEDOUT")) {
+    return managementError(operation, connectionId, { ...failure, cause: err, kind: DeadlineExceededError });
+  }
+  if (failure.status === 0 && NETWORK_CODES.has(String(fields.code))) {
+    return managementError(operation, connectionId, { ...failure, cause: err, kind: NetworkError });
+  }
   return managementError(operation, connectionId, { ...failure, cause: err });
 }

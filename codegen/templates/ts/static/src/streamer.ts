@@ -5,10 +5,13 @@ import { SdkManagementClient, type SdkManagementClientOptions } from "./generate
 import { rstripChar } from "./text.js";
 
 export {
+  DeadlineExceededError,
   ForbiddenError,
   GoneError,
   InvalidConnectionError,
+  MalformedResponseError,
   ManagementError,
+  NetworkError,
   PayloadTooLargeError,
   ServerError,
   ThrottledError,
@@ -34,6 +37,10 @@ export interface NewClientOptions {
   readonly region?: string | undefined;
   /** Defaults to the SDK's credential chain. */
   readonly credentials?: SdkManagementClientOptions["credentials"];
+  /** Timeouts in ms; default to the IDL's MANAGEMENT_CONNECT_TIMEOUT_MS, _READ_TIMEOUT_MS, _CALL_DEADLINE_MS. */
+  readonly connectTimeoutMs?: number;
+  readonly readTimeoutMs?: number;
+  readonly callDeadlineMs?: number;
 }
 
 /** An SDK-backed client for `endpoint`; the SDK itself is imported on the first call. */
@@ -49,5 +56,12 @@ export function newClient(options: NewClientOptions): SdkManagementClient {
     throw new TypeError(`management endpoint must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
   }
   const region = options.region || deriveRegion({ domainName: url.hostname, env: process.env }) || undefined;
-  return new SdkManagementClient(rstripChar(endpoint, "/"), { region, credentials: options.credentials });
+  const { credentials, connectTimeoutMs, readTimeoutMs, callDeadlineMs } = options;
+  return new SdkManagementClient(rstripChar(endpoint, "/"), {
+    region,
+    credentials,
+    ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
+    ...(readTimeoutMs === undefined ? {} : { readTimeoutMs }),
+    ...(callDeadlineMs === undefined ? {} : { callDeadlineMs }),
+  });
 }

@@ -8,15 +8,18 @@
 
 import assert from "node:assert/strict";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
 import { after, before, beforeEach, describe, test } from "node:test";
 
 import * as constants from "../src/generated/constants.js";
 import {
+  DeadlineExceededError,
   ForbiddenError,
   GoneError,
   InvalidConnectionError,
+  MalformedResponseError,
   ManagementError,
+  NetworkError,
   PayloadTooLargeError,
   ServerError,
   ThrottledError,
@@ -58,6 +61,7 @@ class ManagementApiServer {
   readonly requestIds: string[] = [];
   readonly connections = new Map<string, Connection>();
   failure: Failure | undefined;
+  getBody: Buffer | undefined;
   readonly #server: Server;
 
   constructor() {
@@ -85,6 +89,9 @@ class ManagementApiServer {
         const conn = this.connections.get(id);
         if (conn === undefined) {
           return error({ status: 410, errorType: "GoneException", message: `connection ${id} is gone` });
+        }
+        if (req.method === "GET" && this.getBody !== undefined) {
+          return send(200, this.getBody as unknown as string, { "content-type": "application/json" });
         }
         if (req.method === "GET") {
           const doc = {
@@ -134,6 +141,7 @@ class ManagementApiServer {
     this.requestIds.length = 0;
     this.connections.clear();
     this.failure = undefined;
+    this.getBody = undefined;
   }
 }
 
@@ -443,19 +451,66 @@ describe("streamer against a local management API", () => {
     });
   }
 
-  test("connection refused is a ManagementError with status 0", async () => {
+  test("connection refused is a NetworkError with status 0", async () => {
     const closed = new ManagementApiServer();
     await closed.start();
     const endpoint = closed.endpoint("dev");
     await closed.stop();
     const refused = newClient({ endpoint, region: "us-east-1", credentials: CREDENTIALS });
     const err = await rejection(refused.deleteConnection(CID));
-    assert.equal(err.constructor, ManagementError);
+    assert.equal(err.constructor, NetworkError);
+    assert.equal(err.retryable, true);
     assert.equal(err.operation, "delete_connection");
     assert.equal(err.connectionId, CID);
     assert.equal(err.status, 0);
     assert.equal(err.awsCode, "");
     assert.ok(err.cause instanceof Error);
+  });
+
+  const malformed: [string, Buffer, string][] = [
+    ["not-utf8", Buffer.from([0xff, 0xfe, 0x7b, 0x7d]), "body is not UTF-8"],
+    [
+      "truncated",
+      Buffer.from('{"connectedAt": "2026-11-26T06:40:38.012Z", "identity": {"sourceIp": "203.0'),
+      "body is not JSON",
+    ],
+    ["empty", Buffer.alloc(0), "body is not JSON"],
+    ["html", Buffer.from("<html>Bad gateway</html>"), "body is not JSON"],
+    ["nan", Buffer.from('{"connectedAt": NaN}'), "body is not JSON"],
+    ["array", Buffer.from("[]"), "body is not a JSON object"],
+    ["boolean", Buffer.from('{"connectedAt": true}'), "connectedAt is not a timestamp"],
+    ["not-a-date", Buffer.from('{"connectedAt": "yesterday"}'), "connectedAt is not a timestamp"],
+    ["month-13", Buffer.from('{"lastActiveAt": "2026-13-01T00:00:00Z"}'), "lastActiveAt is not a timestamp"],
+    ["identity-string", Buffer.from('{"identity": "203.0.113.7"}'), "identity is not an object"],
+    ["ip-number", Buffer.from('{"identity": {"sourceIp": 7}}'), "identity.sourceIp is not a string"],
+    ["ua-list", Buffer.from('{"identity": {"userAgent": ["x"]}}'), "identity.userAgent is not a string"],
+  ];
+  for (const [name, body, problem] of malformed) {
+    test(`a malformed getConnection body is a MalformedResponseError: ${name}`, async () => {
+      server.connect(CID);
+      server.getBody = body;
+      const err = await rejection(client.getConnection(CID));
+      assert.equal(err.constructor, MalformedResponseError);
+      assert.deepEqual(
+        [err.operation, err.connectionId, err.status, err.awsCode, err.retryable],
+        ["get_connection", CID, 200, "", false],
+      );
+      assert.ok(err.message.endsWith(`malformed response: ${problem}`), err.message);
+      assert.ok(err.cause instanceof Error);
+      assert.equal(server.requests.length, 1);
+    });
+  }
+
+  test("well-formed bodies with absent or null members parse", async () => {
+    server.connect(CID);
+    for (const body of [
+      "{}",
+      '{"connectedAt": null, "identity": null, "extra": [1, {"x": 2}]}',
+      '{"connectedAt": "2026-11-26T07:40:38.012345678+01:00"}',
+    ]) {
+      server.getBody = Buffer.from(body);
+      assert.equal((await client.getConnection(CID)).sourceIp, "");
+    }
   });
 
   test("newClient rejects an endpoint that is not an http(s) URL", () => {
@@ -470,5 +525,116 @@ describe("streamer against a local management API", () => {
       credentials: CREDENTIALS,
     });
     assert.equal(await (await derived.sdkClient()).config.region(), "eu-west-2");
+  });
+});
+
+// Hostile endpoints: every call ends with a typed error within its deadline.
+const SHORT = { connectTimeoutMs: 300, readTimeoutMs: 500, callDeadlineMs: 1500 } as const;
+// A hang guard, not a performance claim: generous for a loaded CI machine.
+const MARGIN_MS = 3000;
+
+/** Reads each request's head, then: silent never answers; drip sends a 1 MB body one byte per 100 ms;
+ * drip-head sends the head one byte per 100 ms; reset closes with a TCP RST. */
+async function hostile(mode: string): Promise<{ endpoint: string; accepted: () => number; stop: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let accepted = 0;
+  const srv = createTcpServer((socket) => {
+    accepted += 1;
+    sockets.add(socket);
+    socket.on("error", () => undefined);
+    let head = "";
+    const onData = (chunk: Buffer): void => {
+      head += chunk.toString("latin1");
+      if (!head.includes("\r\n\r\n")) return;
+      socket.off("data", onData);
+      if (mode === "reset") return void socket.resetAndDestroy();
+      let data = "";
+      if (mode === "drip") {
+        socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n");
+        data = "{" + " ".repeat(999_999);
+      } else if (mode === "drip-head") {
+        data = "HTTP/1.1 200 OK\r\nX-Slow: " + "a".repeat(1000);
+      }
+      let i = 0;
+      const timer = setInterval(() => {
+        if (i < data.length && !socket.destroyed) socket.write(data[i++] as string);
+      }, 100);
+      timers.add(timer);
+    };
+    socket.on("data", onData);
+  });
+  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/dev`,
+    accepted: () => accepted,
+    stop: async () => {
+      for (const t of timers) clearInterval(t);
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => srv.close(() => resolve()));
+    },
+  };
+}
+
+describe("streamer against hostile endpoints", () => {
+  for (const mode of ["silent", "drip", "drip-head"]) {
+    for (const op of Object.keys(METHODS) as Op[]) {
+      test(`${mode} ${op}: DeadlineExceededError within the deadline`, async () => {
+        const srv = await hostile(mode);
+        try {
+          const c = newClient({ endpoint: srv.endpoint, region: "us-east-1", credentials: CREDENTIALS, ...SHORT });
+          const start = performance.now();
+          const err = await rejection(call(c, op));
+          const elapsed = performance.now() - start;
+          assert.equal(err.constructor, DeadlineExceededError);
+          assert.ok(err instanceof NetworkError);
+          assert.deepEqual(
+            [err.operation, err.connectionId, err.status, err.awsCode, err.retryable],
+            [op, CID, 0, "", true],
+          );
+          assert.ok(err.cause !== undefined);
+          assert.ok(elapsed < SHORT.callDeadlineMs + MARGIN_MS, `took ${elapsed} ms`);
+          assert.ok(srv.accepted() >= 1);
+        } finally {
+          await srv.stop();
+        }
+      });
+    }
+  }
+
+  for (const op of Object.keys(METHODS) as Op[]) {
+    test(`reset ${op}: NetworkError within the deadline`, async () => {
+      const srv = await hostile("reset");
+      try {
+        const c = newClient({ endpoint: srv.endpoint, region: "us-east-1", credentials: CREDENTIALS, ...SHORT });
+        const start = performance.now();
+        const err = await rejection(call(c, op));
+        assert.ok(err instanceof NetworkError, `${err.name}: ${err.message}`);
+        assert.deepEqual([err.status, err.retryable], [0, true]);
+        assert.ok(performance.now() - start < SHORT.callDeadlineMs + MARGIN_MS);
+      } finally {
+        await srv.stop();
+      }
+    });
+  }
+
+  test("an unresolvable host is a NetworkError within the deadline", async () => {
+    const c = newClient({
+      endpoint: "http://management.invalid/dev",
+      region: "us-east-1",
+      credentials: CREDENTIALS,
+      ...SHORT,
+    });
+    const start = performance.now();
+    const err = await rejection(c.getConnection(CID));
+    assert.ok(err instanceof NetworkError, `${err.name}: ${err.message}`);
+    assert.ok(performance.now() - start < SHORT.callDeadlineMs + MARGIN_MS);
+  });
+
+  test("the IDL's timeouts are well under API Gateway's 29 s", () => {
+    assert.ok(constants.MANAGEMENT_CONNECT_TIMEOUT_MS <= constants.MANAGEMENT_CALL_DEADLINE_MS);
+    assert.ok(constants.MANAGEMENT_READ_TIMEOUT_MS <= constants.MANAGEMENT_CALL_DEADLINE_MS);
+    assert.ok(constants.MANAGEMENT_CALL_DEADLINE_MS < 29_000);
+    assert.throws(() => newClient({ endpoint: "http://127.0.0.1:1/dev", callDeadlineMs: 0 }), RangeError);
   });
 });

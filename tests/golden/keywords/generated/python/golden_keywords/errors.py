@@ -170,6 +170,34 @@ class InvalidConnectionError(ManagementError):
     RETRYABLE: ClassVar[bool] = False
 
 
+class NetworkError(ManagementError):
+    """No HTTP answer: the connection was refused or reset, or the name did not resolve (status 0); retryable."""
+
+    RETRYABLE: ClassVar[bool] = True
+
+
+class DeadlineExceededError(NetworkError):
+    """A connect or read timeout, or the call's overall deadline passed (status 0); retryable."""
+
+    RETRYABLE: ClassVar[bool] = True
+
+
+class MalformedResponseError(ManagementError):
+    """A success response whose body is not what the API sends (not UTF-8, not JSON, wrong member types); not retryable."""
+
+    RETRYABLE: ClassVar[bool] = False
+
+
+TRANSPORT_ERRORS: Final[Mapping[str, type[ManagementError]]] = MappingProxyType(
+    {
+        "NetworkError": NetworkError,
+        "DeadlineExceededError": DeadlineExceededError,
+        "MalformedResponseError": MalformedResponseError,
+    }
+)
+"""Errors that come from the transport or the response body rather than an AWS error code, by class name."""
+
+
 WHITE_SPACE: Final = (
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
@@ -214,9 +242,10 @@ def management_error(
     aws_code: str,
     message: str = "",
     cause: BaseException | None = None,
+    kind: type[ManagementError] | None = None,
 ) -> ManagementError:
-    """The typed error for a failed call: by AWS code, then by status, then 5xx, else the base class."""
-    cls = MANAGEMENT_ERRORS_BY_CODE.get(aws_code) or MANAGEMENT_ERRORS_BY_STATUS.get(status)
+    """The typed error for a failed call: `kind` when given, else by AWS code, then by status, then 5xx, else the base class."""
+    cls = kind or MANAGEMENT_ERRORS_BY_CODE.get(aws_code) or MANAGEMENT_ERRORS_BY_STATUS.get(status)
     if cls is None:
         cls = ServerError if status >= 500 else ManagementError
     label = aws_code or "error"

@@ -38,3 +38,12 @@ MESSAGE_BYTES: Final = 131072
 MANAGEMENT_RETRY_MODE: Final = "standard"
 MANAGEMENT_MAX_ATTEMPTS: Final = 3
 """Total attempts per management call (first try included), as each SDK's standard retryer counts."""
+MANAGEMENT_CONNECT_TIMEOUT_MS: Final = 2000
+"""Longest wait to open a connection to the management endpoint, per attempt (milliseconds)."""
+MANAGEMENT_READ_TIMEOUT_MS: Final = 5000
+"""Longest wait for the next bytes of an answer, per attempt (milliseconds)."""
+MANAGEMENT_CALL_DEADLINE_MS: Final = 10000
+"""Longest a whole management call may take: every attempt, every backoff and the whole body (milliseconds).
+
+Well under API Gateway's 29 s integration limit, so a handler always gets an answer or a typed error in time.
+"""

@@ -122,13 +122,22 @@ def _payload(value: Any, path: str, is_base64: bool) -> bytes:
     return base64.b64decode(value)
 
 
+# Header names are lower-cased for A-Z only: HTTP names are ASCII, and full Unicode case mapping differs
+# between the languages' Unicode versions.
+_ASCII_LOWER: Final = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+
+
+def _ascii_lower(name: str) -> str:
+    return name.lower() if name.isascii() else name.translate(_ASCII_LOWER)
+
+
 def _string_map(value: Any, path: str, lowercase_keys: bool) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, Mapping) or not all(type(v) is str for v in value.values()):
         raise EventError(path, "must be a mapping of strings")
     if lowercase_keys:
-        return {str(k).lower(): v for k, v in value.items()}
+        return {_ascii_lower(str(k)): v for k, v in value.items()}
     return dict(value)
 
 
@@ -141,7 +150,7 @@ def _multi_map(value: Any, path: str, lowercase_keys: bool) -> dict[str, list[st
         raise EventError(path, "must be a mapping of string lists")
     result: dict[str, list[str]] = {}
     for k, v in value.items():
-        key = str(k).lower() if lowercase_keys else str(k)
+        key = _ascii_lower(str(k)) if lowercase_keys else str(k)
         result.setdefault(key, []).extend(v)
     return result
 

@@ -3,12 +3,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextvars
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
 from golden_minimal import constants
-from golden_minimal.errors import GoneError, check_connection_id, management_error
+from golden_minimal.errors import (
+    DeadlineExceededError,
+    GoneError,
+    MalformedResponseError,
+    NetworkError,
+    check_connection_id,
+    management_error,
+)
 
 
 def _wire_value(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
@@ -68,6 +80,150 @@ class ConnectionInfo(NamedTuple):
         )
 
 
+# Members of each operation's success body, checked before the SDK parses it: (JSON path, IDL type).
+BODY_MEMBERS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
+    "get_connection": (
+        (("connectedAt",), "timestamp"),
+        (("lastActiveAt",), "timestamp"),
+        (("identity", "sourceIp"), "string"),
+        (("identity", "userAgent"), "string"),
+    ),
+}
+
+# RFC 3339 date-time as API Gateway sends it (and every SDK parses it).
+_DATE_TIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})"
+)
+
+
+def _is_date_time(value: object) -> bool:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # epoch seconds: botocore parses them (moto sends them); AWS itself sends RFC 3339 strings
+        try:
+            datetime.fromtimestamp(value, tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            return False
+        return True
+    if not isinstance(value, str) or (m := _DATE_TIME.fullmatch(value)) is None:
+        return False
+    try:
+        text = f"{value[:19]}{'+00:00' if m[8] == 'Z' else m[8]}"
+        datetime.fromisoformat(text).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
+_MEMBER_CHECKS: dict[str, Callable[[object], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "bool": lambda v: isinstance(v, bool),
+    "timestamp": _is_date_time,
+}
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def body_problem(body: bytes, members: tuple[tuple[tuple[str, ...], str], ...]) -> str:
+    """Why a success body is malformed ("" when it is fine): not UTF-8, not a JSON object, a member of the wrong type.
+
+    Absent or null members are fine (the shape's fields are then empty); unknown members are ignored.
+    """
+    try:
+        doc = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        return "body is not UTF-8"
+    except (ValueError, RecursionError):
+        return "body is not JSON"
+    if not isinstance(doc, dict):
+        return "body is not a JSON object"
+    for path, kind in members:
+        node: Any = doc
+        for depth, key in enumerate(path):
+            if node is None:
+                break
+            if not isinstance(node, dict):
+                return f"{'.'.join(path[:depth])} is not an object"
+            node = node.get(key)
+        if node is not None and not _MEMBER_CHECKS[kind](node):
+            return f"{'.'.join(path)} is not a {kind}"
+    return ""
+
+
+class _MalformedBody(Exception):
+    """Raised by the before-parse hook; never retried by the SDK (not a transport error)."""
+
+    def __init__(self, status: int, problem: str) -> None:
+        super().__init__(problem)
+        self.status = status
+
+
+class _DeadlinePassed(Exception):
+    """The call's deadline passed (the caller stopped waiting, or an abandoned call would start another attempt)."""
+
+
+_worker = threading.local()
+
+
+def _check_body(operation_model: Any = None, response_dict: Any = None, **_: Any) -> None:
+    from botocore import xform_name
+
+    members = (
+        BODY_MEMBERS.get(xform_name(operation_model.name)) if operation_model is not None else None
+    )
+    if members is None or not isinstance(response_dict, Mapping):
+        return
+    status = int(response_dict.get("status_code") or 0)
+    body = response_dict.get("body")
+    if 200 <= status < 300 and isinstance(body, bytes) and (problem := body_problem(body, members)):
+        raise _MalformedBody(status, problem)
+
+
+def _check_deadline(**_: Any) -> None:
+    deadline = getattr(_worker, "deadline", None)
+    if deadline is not None and time.monotonic() >= deadline:
+        raise _DeadlinePassed("the call's deadline passed before this attempt")
+
+
+def _run_until(deadline: float, call: Callable[[], Any]) -> Any:
+    # botocore has no total timeout and its socket timeouts cannot end a response that drips in: the
+    # SDK call runs on a daemon thread and the caller stops waiting at the deadline (the before-send
+    # hook keeps an abandoned call from starting another attempt; socket timeouts end its current one).
+    outcome: list[tuple[bool, Any]] = []
+    done = threading.Event()
+    context = contextvars.copy_context()
+
+    def work() -> None:
+        _worker.deadline = deadline
+        try:
+            outcome.append((True, context.run(call)))
+        except BaseException as err:  # handed to the caller's thread
+            outcome.append((False, err))
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="apptheory-management-call", daemon=True).start()
+    if not done.wait(max(0.0, deadline - time.monotonic())):
+        raise _DeadlinePassed("the call's deadline passed")
+    ok, value = outcome[0]
+    if ok:
+        return value
+    raise value
+
+
+def _hook(sdk_client: Any) -> None:
+    """Register the deadline and body checks on a botocore client (a no-op for objects without events)."""
+    events = getattr(getattr(sdk_client, "meta", None), "events", None)
+    if events is None:
+        return
+    events.register(
+        "before-send.apigatewaymanagementapi", _check_deadline, unique_id="apptheory-deadline"
+    )
+    events.register("before-parse.apigatewaymanagementapi", _check_body, unique_id="apptheory-body")
+
+
 class ManagementClient(Protocol):
     """The management API client interface; the SDK client and the fake both implement exactly this."""
 
@@ -102,10 +258,31 @@ def check_payload_size(operation: str, connection_id: str, data: bytes, limit: i
 
 
 class Boto3ManagementClient:
-    """ManagementClient on boto3's apigatewaymanagementapi client (standard retry mode)."""
+    """ManagementClient on boto3's apigatewaymanagementapi client (standard retry mode, IDL timeouts).
 
-    def __init__(self, endpoint: str, region: str | None = None, *, sdk_client: Any = None) -> None:
+    Each call ends within `call_deadline_ms` (every attempt, backoff and response body) with its
+    result or a typed error; the timeouts apply to the client built here, the deadline to any client.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        region: str | None = None,
+        *,
+        sdk_client: Any = None,
+        connect_timeout_ms: int = constants.MANAGEMENT_CONNECT_TIMEOUT_MS,
+        read_timeout_ms: int = constants.MANAGEMENT_READ_TIMEOUT_MS,
+        call_deadline_ms: int = constants.MANAGEMENT_CALL_DEADLINE_MS,
+    ) -> None:
+        for name, value in (
+            ("connect_timeout_ms", connect_timeout_ms),
+            ("read_timeout_ms", read_timeout_ms),
+            ("call_deadline_ms", call_deadline_ms),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer (milliseconds), got {value!r}")
         self._endpoint = endpoint
+        self._deadline_s = call_deadline_ms / 1000
         if sdk_client is None:
             import boto3  # imported on first use: importing apptheory never loads boto3
             from botocore.config import Config
@@ -119,9 +296,12 @@ class Boto3ManagementClient:
                     retries={
                         "mode": constants.MANAGEMENT_RETRY_MODE,
                         "total_max_attempts": constants.MANAGEMENT_MAX_ATTEMPTS,
-                    }
+                    },
+                    connect_timeout=connect_timeout_ms / 1000,
+                    read_timeout=read_timeout_ms / 1000,
                 ),
             )
+        _hook(sdk_client)
         self._sdk = sdk_client
 
     @property
@@ -136,11 +316,37 @@ class Boto3ManagementClient:
     def _call(
         self, operation: str, connection_id: str, gone_is_success: bool, **params: Any
     ) -> Any:
-        from botocore.exceptions import ClientError, HTTPClientError
+        from botocore.exceptions import (
+            ClientError,
+            ConnectTimeoutError,
+            HTTPClientError,
+            ReadTimeoutError,
+        )
         from botocore.exceptions import ConnectionError as SdkConnectionError
 
+        method = getattr(self._sdk, operation)
         try:
-            return getattr(self._sdk, operation)(**params)
+            return _run_until(time.monotonic() + self._deadline_s, lambda: method(**params))
+        except _DeadlinePassed as err:
+            raise management_error(
+                operation,
+                connection_id,
+                status=0,
+                aws_code="",
+                message=f"no answer within the call deadline of {round(self._deadline_s * 1000)} ms",
+                cause=err,
+                kind=DeadlineExceededError,
+            ) from err
+        except _MalformedBody as err:
+            raise management_error(
+                operation,
+                connection_id,
+                status=err.status,
+                aws_code="",
+                message=f"malformed response: {err}",
+                cause=err,
+                kind=MalformedResponseError,
+            ) from err
         except ClientError as err:
             error = err.response.get("Error", {})
             metadata = err.response.get("ResponseMetadata", {})
@@ -159,13 +365,15 @@ class Boto3ManagementClient:
             SdkConnectionError,
             HTTPClientError,
         ) as err:  # the network failed; argument errors propagate
+            timed_out = isinstance(err, (ConnectTimeoutError, ReadTimeoutError))
             raise management_error(
                 operation,
                 connection_id,
                 status=0,
                 aws_code="",
-                message=type(err).__name__,
+                message=f"{type(err).__name__}: {err}",
                 cause=err,
+                kind=DeadlineExceededError if timed_out else NetworkError,
             ) from err
 
     def post_to_connection(self, connection_id: str, data: bytes) -> None:
@@ -192,6 +400,8 @@ class Boto3ManagementClient:
 __all__ = [
     "Boto3ManagementClient",
     "ConnectionInfo",
+    "BODY_MEMBERS",
     "ManagementClient",
+    "body_problem",
     "check_payload_size",
 ]
