@@ -1,6 +1,7 @@
 """Wall time of `apptheory generate` and `apptheory check` on the real project, in-process and as a CLI.
 
     python benchmarks/bench_codegen.py [--runs N]
+    python benchmarks/bench_codegen.py --fields N [--profile]   # scaling: the real IDL plus N context fields
 
 In-process (after one untimed warm-up that pays the one-off imports of jinja2 and black):
 - baseline: `loader.load_file` (read + parse the YAML IDL only);
@@ -12,11 +13,19 @@ CLI (a fresh process each run, what a developer or CI sees):
 - `apptheory generate --root <temporary copy of the project inputs>` and `apptheory check` on the
   real root (read-only).
 Medians over N runs; target: generate and check <= 0.5 s each. Prints figures; never asserts on timing.
+
+--fields N adds N synthetic context fields (all eight types, one shared container) to a copy of the real
+IDL and prints load, validate and render time per field, rendering with a cold formatter cache (black
+runs: what a changed IDL costs) and a warm one (the same IDL again); --profile adds the top cProfile
+costs of the cold run. Target: <= 0.5 ms per field at 4,000 fields.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import os
+import pstats
 import shutil
 import statistics
 import subprocess
@@ -26,10 +35,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from apptheory_codegen import loader, render, writer
+from apptheory_codegen import loader, render, validate, writer
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_S = 0.5
+TARGET_MS_PER_FIELD = 0.5
+FIELD_KINDS = ("string", "int", "bool", "bytes", "timestamp", "string_map", "multi_map", "json")
 CLI = Path(sys.executable).with_name("apptheory")
 # What `generate --root` needs in a copy of the project (templates are found next to the package).
 INPUT_DIRS = ("idl", "contract-tests", "generated")
@@ -65,10 +76,64 @@ def line(label: str, samples: list[float], target: float | None = None) -> str:
     return text
 
 
+def synthetic_idl(fields: int) -> str:
+    """The real IDL with `fields` extra context fields inserted at the top of context.fields."""
+    text = (ROOT / render.IDL_RELATIVE).read_text(encoding="utf-8")
+    extra = "".join(
+        f"    - name: synthetic_field_{i}\n      type: {FIELD_KINDS[i % len(FIELD_KINDS)]}\n"
+        f"      from: requestContext.synthetic.value{i}\n      events: [MESSAGE]\n"
+        f"      doc: Synthetic field number {i} for the scaling benchmark.\n"
+        for i in range(fields)
+    )
+    at = text.index("  fields:\n", text.index("\ncontext:\n")) + len("  fields:\n")
+    return text[:at] + extra + text[at:]
+
+
+def bench_fields(fields: int, profile: bool) -> int:
+    text = synthetic_idl(fields)
+    fixtures = render.load_fixtures(ROOT)
+    render.render(render.load_api(ROOT))  # one-off imports (jinja2, black) outside the figures
+    with tempfile.TemporaryDirectory(prefix="apptheory-bench-cache-") as cache:
+        os.environ["XDG_CACHE_HOME"] = cache  # cold: black formats every Python file of this IDL
+        profiler = cProfile.Profile() if profile else None
+        figures: dict[str, float] = {}
+        start = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        doc = loader.load_yaml(text, render.IDL_RELATIVE)
+        figures["load (YAML + bounds)"] = time.perf_counter() - start
+        mark = time.perf_counter()
+        api = validate.build(doc, render.IDL_RELATIVE, fixtures)
+        figures["validate + IR"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        files = render.render(api)
+        figures["render, cold formatter cache"] = time.perf_counter() - mark
+        if profiler:
+            profiler.disable()
+        cold_total = time.perf_counter() - start
+        mark = time.perf_counter()
+        render.render(validate.build(loader.load_yaml(text, render.IDL_RELATIVE), render.IDL_RELATIVE, fixtures))
+        warm_total = time.perf_counter() - mark
+    print(f"{fields} synthetic context fields ({len(text)} bytes of IDL, {len(files)} files)")
+    for label, seconds in figures.items():
+        print(f"  {label:<32} {seconds * 1000:9.1f} ms  {seconds * 1000 / fields:7.3f} ms/field")
+    for label, seconds in (("total, cold cache", cold_total), ("total, warm cache", warm_total)):
+        verdict = "ok" if seconds * 1000 / fields <= TARGET_MS_PER_FIELD else f"OVER {TARGET_MS_PER_FIELD} ms/field"
+        print(f"  {label:<32} {seconds * 1000:9.1f} ms  {seconds * 1000 / fields:7.3f} ms/field  {verdict}")
+    if profiler:
+        print("top costs of the cold run (cumulative):")
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(15)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="timed runs per figure (default 7)")
+    parser.add_argument("--fields", type=int, default=0, help="scaling mode: add N synthetic context fields")
+    parser.add_argument("--profile", action="store_true", help="with --fields: print the top cProfile costs")
     args = parser.parse_args()
+    if args.fields > 0:
+        return bench_fields(args.fields, args.profile)
     runs = args.runs
     out_real = ROOT / render.OUT_RELATIVE
     idl_path = ROOT / render.IDL_RELATIVE

@@ -53,6 +53,9 @@ def problems(text: str) -> list[str]:
     return [str(p) for p in caught.value.problems]
 
 
+RETRY_KEYS = "call_deadline_ms, connect_timeout_ms, max_attempts, mode, read_timeout_ms"
+
+
 class Case(NamedTuple):
     id: str
     edits: list[tuple[str, str]]
@@ -77,8 +80,8 @@ CASES = [
         "two_unknown_keys_each_reported_on_its_line",
         [("    max_attempts: 3\n", "    max_attempts: 3\n    jitter: true\n    backoff: 2\n")],
         [
-            ("    jitter: true", "streamer.retry.jitter: unknown key 'jitter'; allowed keys: max_attempts, mode"),
-            ("    backoff: 2", "streamer.retry.backoff: unknown key 'backoff'; allowed keys: max_attempts, mode"),
+            ("    jitter: true", "streamer.retry.jitter: unknown key 'jitter'; allowed keys: " + RETRY_KEYS),
+            ("    backoff: 2", "streamer.retry.backoff: unknown key 'backoff'; allowed keys: " + RETRY_KEYS),
         ],
     ),
     Case(
@@ -98,7 +101,13 @@ CASES = [
     ),
     Case(
         "wrong_type_list_for_mapping",
-        [("  retry:\n    mode: standard\n    max_attempts: 3\n", "  retry: [standard, 3]\n")],
+        [
+            (
+                "  retry:\n    mode: standard\n    max_attempts: 3\n",
+                "  retry: [standard, 3]\n",
+            ),
+            ("    connect_timeout_ms: 2000\n    read_timeout_ms: 5000\n    call_deadline_ms: 10000\n", ""),
+        ],
         [("  retry: [standard, 3]", "streamer.retry: expected mapping, got list")],
     ),
     Case(
@@ -759,7 +768,7 @@ def test_invalid_idl_reports_exactly_these_problems(case: Case) -> None:
 def test_duplicate_yaml_key_names_both_lines() -> None:
     text = mutate(IDL_TEXT, "    max_attempts: 3\n", "    max_attempts: 3\n    mode: standard\n")
     first = line_at(text, "    mode: standard\n    max_attempts")
-    second = line_at(text, "    mode: standard\n  shapes:")
+    second = line_at(text, "    mode: standard\n    # Timeouts per call")
     assert problems(text) == [f"{IDL}:{second}: duplicate key 'mode' (first defined on line {first})"]
 
 

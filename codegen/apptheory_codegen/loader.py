@@ -1,13 +1,22 @@
-"""Safe YAML loading that remembers the line of every mapping key and sequence item."""
+"""Safe YAML loading that remembers the line of every mapping key and sequence item.
+
+Bounded before anything is built: document size, nesting depth, and no YAML aliases (an alias bomb
+is refused in one pass over the composed nodes, before any value is constructed or expanded).
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from apptheory_codegen.errors import IdlError, IdlProblem
+
+# The real IDL is ~15 KB and 7 levels deep; these bounds are far above any real IDL and far below harm.
+MAX_IDL_BYTES = 1024 * 1024
+MAX_DEPTH = 64
 
 
 class LineMap(dict[str, Any]):
@@ -28,6 +37,14 @@ class _DuplicateKey(Exception):
     def __init__(self, key: str, line: int, first_line: int) -> None:
         super().__init__(key)
         self.key, self.line, self.first_line = key, line, first_line
+
+
+class _Refused(Exception):
+    """The YAML is well formed but outside the loader's bounds; `line` is 1-based."""
+
+    def __init__(self, line: int, path: list[str | int], message: str) -> None:
+        super().__init__(message)
+        self.line, self.path, self.message = line, path, message
 
 
 class _PyLineLoader(yaml.SafeLoader):
@@ -69,20 +86,95 @@ def _construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> Lin
     return result
 
 
+MAX_INT_DIGITS = 40
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    # Python refuses to parse integers over 4300 digits with a bare ValueError; refuse long ones here.
+    if len(str(node.value)) > MAX_INT_DIGITS:
+        raise _Refused(
+            node.start_mark.line + 1,
+            [],
+            f"integer literal of {len(str(node.value))} characters; the limit is {MAX_INT_DIGITS}",
+        )
+    value: int = loader.construct_yaml_int(node)
+    return value
+
+
 for _loader in (_PyLineLoader, _LineLoader):
+    _loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
     _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
     _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+def _check_nodes(root: yaml.Node) -> None:
+    """Refuse aliases and over-deep nesting, walking the composed nodes once (iteratively)."""
+    seen: set[int] = set()
+    # (node, depth, IDL path, line of what refers to it: its key, or its sequence)
+    stack: list[tuple[yaml.Node, int, list[str | int], int]] = [(root, 1, [], root.start_mark.line + 1)]
+    while stack:
+        node, depth, path, line = stack.pop()
+        if id(node) in seen:
+            # A node reached twice is an alias (*name) or a merge (<<): refused, so nothing can expand.
+            raise _Refused(
+                line,
+                path,
+                f"YAML aliases and merge keys are not allowed in the IDL (this repeats the value anchored on "
+                f"line {node.start_mark.line + 1}); write the value out",
+            )
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            shown = path if len(path) <= 8 else [*path[:8], "..."]
+            raise _Refused(node.start_mark.line + 1, shown, f"nested deeper than {MAX_DEPTH} levels (the limit)")
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in reversed(node.value):
+                key_line = key_node.start_mark.line + 1
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+                stack.append((value_node, depth + 1, [*path, key], key_line))
+                stack.append((key_node, depth + 1, [*path, key], key_line))
+        elif isinstance(node, yaml.SequenceNode):
+            # An alias item's marks are its anchor's, so an item is located by its sequence's line.
+            seq_line = node.start_mark.line + 1
+            for index, child in reversed(list(enumerate(node.value))):
+                stack.append((child, depth + 1, [*path, index], seq_line))
+
+
+def _load_bounded(loader_class: Any, text: str) -> Any:
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_nodes(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def load_yaml(text: str, display_path: str) -> Any:
-    """Parse YAML text safely; syntax errors and duplicate keys become IdlError with a line."""
+    """Parse YAML text safely; syntax errors, duplicate keys and refused input become IdlError with a line."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_IDL_BYTES:
+        raise IdlError(
+            [IdlProblem(display_path, 1, "", f"the IDL is {size} bytes; the limit is {MAX_IDL_BYTES} (1 MiB)")]
+        )
     try:
         try:
-            return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-        except yaml.YAMLError:
+            return _load_bounded(_LineLoader, text)
+        except yaml.YAMLError as c_error:
             if _LineLoader is _PyLineLoader:
                 raise
-            return yaml.load(text, Loader=_PyLineLoader)  # noqa: S506 - same error, clearer message
+            if "maximum nesting depth" in str(c_error):
+                # libyaml stops at 1000 levels; the pure-Python parser would recurse until RecursionError.
+                mark = getattr(c_error, "problem_mark", None)
+                line = mark.line + 1 if mark is not None else 1
+                raise _Refused(line, [], f"nested deeper than {MAX_DEPTH} levels (the limit)") from None
+            try:
+                return _load_bounded(_PyLineLoader, text)  # same error, clearer message
+            except RecursionError:
+                raise c_error from None
+    except _Refused as refused:
+        raise IdlError([IdlProblem(display_path, refused.line, format_path(refused.path), refused.message)]) from None
     except _DuplicateKey as dup:
         raise IdlError(
             [
@@ -105,6 +197,10 @@ def load_yaml(text: str, display_path: str) -> Any:
 def load_file(path: Path, display_path: str) -> Any:
     """Read and parse one IDL file."""
     try:
+        size = path.stat().st_size
+        if size > MAX_IDL_BYTES:
+            problem = f"the IDL is {size} bytes; the limit is {MAX_IDL_BYTES} (1 MiB)"
+            raise IdlError([IdlProblem(display_path, 1, "", problem)])
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise IdlError([IdlProblem(display_path, 1, "", f"cannot read IDL file: {err}")]) from None
@@ -127,6 +223,12 @@ def line_of(root: Any, path: list[str | int]) -> int:
     return line
 
 
+def _path_part(part: str) -> str:
+    # A key is printed as it is only when that is plain printable ASCII; anything else is quoted and escaped,
+    # so a message never carries control, bidi or other invisible characters to the terminal.
+    return part if part.isascii() and part.isprintable() and part else json.dumps(part)
+
+
 def format_path(path: list[str | int]) -> str:
     """IDL path as text: streamer.operations[1].input."""
     out = ""
@@ -134,5 +236,6 @@ def format_path(path: list[str | int]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else part
+            text = _path_part(part)
+            out += f".{text}" if out else text
     return out

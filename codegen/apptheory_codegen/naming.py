@@ -100,6 +100,42 @@ GO_RESERVED = frozenset(
     ]
 )
 
+# Exported Go names that must not become methods with other signatures: `go vet` (stdmethods) checks
+# the canonical ones (As, Is, Unwrap, Format, MarshalJSON, ...), and Error/String/GoString/... would
+# silently make a type an error, Stringer or (un)marshaler. protoc-gen-go escapes such names with a
+# trailing underscore, as here (a snake_case IDL name never ends in one, so no escape can clash).
+GO_METHOD_RESERVED = frozenset(
+    [
+        "As",
+        "Format",
+        "GobDecode",
+        "GobEncode",
+        "Is",
+        "MarshalJSON",
+        "MarshalXML",
+        "ReadByte",
+        "ReadFrom",
+        "ReadRune",
+        "Scan",
+        "Seek",
+        "UnmarshalJSON",
+        "UnmarshalXML",
+        "UnreadByte",
+        "UnreadRune",
+        "Unwrap",
+        "WriteByte",
+        "WriteTo",
+        "Error",
+        "String",
+        "GoString",
+        "MarshalText",
+        "UnmarshalText",
+        "MarshalBinary",
+        "UnmarshalBinary",
+        "Value",
+    ]
+)
+
 TS_RESERVED = frozenset(
     [
         "break",
@@ -264,7 +300,8 @@ def py_name(snake: str) -> str:
 
 
 def go_exported(snake: str) -> str:
-    return "".join(w.upper() if w in GO_INITIALISMS else w[:1].upper() + w[1:] for w in split_words(snake))
+    name = "".join(w.upper() if w in GO_INITIALISMS else w[:1].upper() + w[1:] for w in split_words(snake))
+    return f"{name}_" if name in GO_METHOD_RESERVED else name
 
 
 def go_local(snake: str) -> str:

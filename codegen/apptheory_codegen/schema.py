@@ -24,6 +24,11 @@ GO_MODULE = r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(/[A-Za-z0-9][A-Za-z0-9._~-]*)*\Z"
 # comment terminators, so a doc can be placed in any language's comment without escaping.
 DOC = '^(?!.*\\*/)(?!.*""")[^\\x00-\\x1f\\x7f\\u2028\\u2029]{1,200}\\Z'
 PRINTABLE = "^[^\\x00-\\x1f\\x7f\\u2028\\u2029]{0,2048}\\Z"
+# Every IDL identifier (names, class names, codes, event types) fits this; paths and packages fit MAX_PATH.
+MAX_NAME = 64
+MAX_PATH = 256
+# The largest integer every target holds exactly: a TypeScript number is a double (Go's int is int64).
+MAX_SAFE_INTEGER = 2**53 - 1
 
 PATTERN_HELP = {
     SNAKE_NAME: "a snake_case name (lower-case letters, digits, single underscores, starting with a letter)",
@@ -45,8 +50,8 @@ SHAPE_FIELD_TYPES = ["string", "int", "bool", "timestamp"]
 INPUT_TYPES = ["string", "bytes"]
 
 
-def _name(pattern: str = SNAKE_NAME) -> dict[str, Any]:
-    return {"type": "string", "pattern": pattern}
+def _name(pattern: str = SNAKE_NAME, max_length: int = MAX_NAME) -> dict[str, Any]:
+    return {"type": "string", "pattern": pattern, "maxLength": max_length}
 
 
 def _obj(required: list[str], props: dict[str, Any]) -> dict[str, Any]:
@@ -58,18 +63,19 @@ def _list(item: dict[str, Any], min_items: int = 1) -> dict[str, Any]:
 
 
 _DOC = {"type": "string", "pattern": DOC}
-_EVENT_TYPE = {"type": "string", "pattern": UPPER_NAME}
+_EVENT_TYPE = _name(UPPER_NAME)
+_APP_CODE = _name(APP_CODE)
 
 _CONTEXT_FIELD = _obj(
     ["name", "type", "from", "events", "doc"],
     {
         "name": _name(),
         "type": {"type": "string", "enum": FIELD_TYPES},
-        "from": {"type": "string", "pattern": EVENT_PATH},
+        "from": _name(EVENT_PATH, MAX_PATH),
         "required": {"type": "boolean"},
         "trim": {"type": "boolean"},
         "lowercase_keys": {"type": "boolean"},
-        "base64_flag": {"type": "string", "pattern": EVENT_PATH},
+        "base64_flag": _name(EVENT_PATH, MAX_PATH),
         "events": _list(_EVENT_TYPE),
         "doc": _DOC,
     },
@@ -100,7 +106,7 @@ _SHAPE_FIELD = _obj(
     {
         "name": _name(),
         "type": {"type": "string", "enum": SHAPE_FIELD_TYPES},
-        "wire": {"type": "string", "pattern": WIRE_PATH},
+        "wire": _name(WIRE_PATH, MAX_PATH),
         "doc": _DOC,
     },
 )
@@ -110,7 +116,7 @@ _INPUT = _obj(
     {
         "name": _name(),
         "type": {"type": "string", "enum": INPUT_TYPES},
-        "wire": {"type": "string", "pattern": WIRE_PATH},
+        "wire": _name(WIRE_PATH, MAX_PATH),
         "location": {"type": "string", "enum": ["path", "body"]},
         "max_bytes": _name(),
         "doc": _DOC,
@@ -125,8 +131,8 @@ IDL_SCHEMA: dict[str, Any] = _obj(
             ["python"],
             {
                 "python": _obj(["package"], {"package": _name(PACKAGE)}),
-                "ts": _obj(["package"], {"package": _name(NPM_PACKAGE)}),
-                "go": _obj(["module"], {"module": _name(GO_MODULE)}),
+                "ts": _obj(["package"], {"package": _name(NPM_PACKAGE, MAX_PATH)}),
+                "go": _obj(["module"], {"module": _name(GO_MODULE, MAX_PATH)}),
             },
         ),
         "event_types": _list(_obj(["name", "doc"], {"name": _EVENT_TYPE, "doc": _DOC})),
@@ -156,7 +162,7 @@ IDL_SCHEMA: dict[str, Any] = _obj(
         "limits": _list(
             _obj(
                 ["name", "value", "doc"],
-                {"name": _name(), "value": {"type": "integer", "minimum": 1}, "doc": _DOC},
+                {"name": _name(), "value": {"type": "integer", "minimum": 1, "maximum": MAX_SAFE_INTEGER}, "doc": _DOC},
             )
         ),
         "errors": _obj(
@@ -166,7 +172,7 @@ IDL_SCHEMA: dict[str, Any] = _obj(
                     _obj(
                         ["code", "status", "doc"],
                         {
-                            "code": {"type": "string", "pattern": APP_CODE},
+                            "code": _APP_CODE,
                             "status": {"type": "integer", "minimum": 400, "maximum": 599},
                             "doc": _DOC,
                         },
@@ -177,18 +183,29 @@ IDL_SCHEMA: dict[str, Any] = _obj(
                         ["name", "code", "text", "doc"],
                         {
                             "name": _name(),
-                            "code": {"type": "string", "pattern": APP_CODE},
+                            "code": _APP_CODE,
                             "text": {"type": "string", "pattern": DOC},
                             "doc": _DOC,
                         },
                     )
                 ),
                 "management": _obj(
-                    ["base", "server", "invalid_connection", "errors"],
+                    [
+                        "base",
+                        "server",
+                        "invalid_connection",
+                        "network",
+                        "deadline_exceeded",
+                        "malformed_response",
+                        "errors",
+                    ],
                     {
                         "base": _name(CLASS_NAME),
                         "server": _name(CLASS_NAME),
                         "invalid_connection": _name(CLASS_NAME),
+                        "network": _name(CLASS_NAME),
+                        "deadline_exceeded": _name(CLASS_NAME),
+                        "malformed_response": _name(CLASS_NAME),
                         "errors": _list(
                             _obj(
                                 ["aws_code", "status", "class", "retryable", "doc"],
@@ -210,10 +227,14 @@ IDL_SCHEMA: dict[str, Any] = _obj(
             {
                 "doc": _DOC,
                 "retry": _obj(
-                    ["mode", "max_attempts"],
+                    ["mode", "max_attempts", "connect_timeout_ms", "read_timeout_ms", "call_deadline_ms"],
                     {
                         "mode": {"type": "string", "enum": ["standard"]},
                         "max_attempts": {"type": "integer", "minimum": 1, "maximum": 10},
+                        # API Gateway ends an integration after 29 s: no management call may outlive that.
+                        "connect_timeout_ms": {"type": "integer", "minimum": 1, "maximum": 29000},
+                        "read_timeout_ms": {"type": "integer", "minimum": 1, "maximum": 29000},
+                        "call_deadline_ms": {"type": "integer", "minimum": 1, "maximum": 29000},
                     },
                 ),
                 "shapes": _list(
@@ -234,7 +255,7 @@ IDL_SCHEMA: dict[str, Any] = _obj(
                         {
                             "name": _name(),
                             "method": {"type": "string", "enum": ["GET", "POST", "DELETE"]},
-                            "path": {"type": "string", "pattern": HTTP_PATH},
+                            "path": _name(HTTP_PATH, MAX_PATH),
                             "doc": _DOC,
                             "input": _list(_INPUT),
                             "output": _name(),

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import keyword
+import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,7 +17,7 @@ import jsonschema
 from apptheory_codegen import ir, naming
 from apptheory_codegen.errors import IdlError, IdlProblem
 from apptheory_codegen.loader import format_path, line_of
-from apptheory_codegen.schema import IDL_SCHEMA, PATTERN_HELP
+from apptheory_codegen.schema import IDL_SCHEMA, MAX_SAFE_INTEGER, PATTERN_HELP
 
 # Top-level keys of an API Gateway WebSocket proxy event a context field may read from.
 EVENT_ROOTS = (
@@ -79,9 +81,19 @@ PY_INPUT_TYPES = {"string": "str", "bytes": "bytes"}
 Path = list[str | int]
 
 
+_BMP_NON_ASCII = re.compile("[\u0080-\uffff]")
+
+
 def literal(value: object) -> str:
-    """A string/number/map literal valid in Python, Go and TypeScript alike (escaped JSON)."""
-    return json.dumps(value, ensure_ascii=True, sort_keys=True)
+    """A string/number/map literal valid in Python, Go and TypeScript alike (escaped JSON).
+
+    Non-ASCII BMP characters become \\uXXXX (the same escape in all three); characters beyond the BMP
+    stay as they are (UTF-8 source), because no single escape for them exists in all three languages
+    (JSON's surrogate pair is invalid in Go and two lone surrogates in Python). Validation has already
+    refused lone surrogates and every other character a target cannot carry.
+    """
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _BMP_NON_ASCII.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _describe_type(value: object) -> str:
@@ -111,6 +123,61 @@ _IdlValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]  
     jsonschema.Draft202012Validator,
     type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
 )
+
+
+def _show(value: object) -> str:
+    """A value quoted for a message: escaped JSON, shortened when long (a message stays one short line)."""
+    if isinstance(value, str) and len(value) > 60:
+        return f"{json.dumps(value[:40])}... ({len(value)} characters)"
+    return json.dumps(value)
+
+
+# Characters no IDL string may hold. Category Cf covers the Trojan Source bidi controls (U+202A-U+202E,
+# U+2066-U+2069), zero-width characters and U+FEFF (Go rejects a byte order mark anywhere in source).
+# ASCII controls and U+2028/U+2029 are refused by the schema patterns, with the pattern's help text.
+_REFUSED_CATEGORIES = {
+    "Cc": "a control character",
+    "Cf": "an invisible format character (bidi controls can make code read unlike it compiles)",
+    "Cs": "a lone UTF-16 surrogate, not a character (no target can encode it)",
+    "Co": "a private-use character",
+    "Cn": f"not a character assigned in Unicode {unicodedata.unidata_version}",
+}
+
+
+def _bad_character(text: str) -> str | None:
+    """Why `text` cannot reach generated code, or None; ASCII text is left to the schema patterns."""
+    if text.isascii():
+        return None
+    bad = [
+        (index, char)
+        for index, char in enumerate(text)
+        if ord(char) >= 0x80 and unicodedata.category(char) in _REFUSED_CATEGORIES
+    ]
+    if not bad:
+        return None
+    index, char = bad[0]
+    name = unicodedata.name(char, "")
+    what = _REFUSED_CATEGORIES[unicodedata.category(char)]
+    more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+    return f"character {index + 1} is U+{ord(char):04X}{f' {name}' if name else ''}, {what}; not allowed{more}"
+
+
+def _character_problems(doc: Any) -> list[tuple[Path, str]]:
+    """Every key and string value holding a refused character, walking the loaded IDL once."""
+    found: list[tuple[Path, str]] = []
+    stack: list[tuple[Any, Path]] = [(doc, [])]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str) and (why := _bad_character(key)):
+                    found.append(([*path, key], f"key {why}"))
+                stack.append((value, [*path, key]))
+        elif isinstance(node, list):
+            stack.extend((item, [*path, index]) for index, item in enumerate(node))
+        elif isinstance(node, str) and (why := _bad_character(node)):
+            found.append((path, why))
+    return found
 
 
 def _schema_messages(err: jsonschema.ValidationError) -> list[tuple[Path, str]]:
@@ -144,15 +211,21 @@ def _schema_message(err: jsonschema.ValidationError) -> tuple[Path, str]:
     if validator == "enum":
         enum = err.schema.get("enum", []) if isinstance(err.schema, dict) else []
         allowed_values = ", ".join(json.dumps(v) for v in enum)
-        return path, f"{json.dumps(err.instance)} is not allowed; allowed: {allowed_values}"
+        return path, f"{_show(err.instance)} is not allowed; allowed: {allowed_values}"
     if validator == "pattern":
         help_text = PATTERN_HELP.get(str(err.validator_value), f"matching {err.validator_value}")
-        return path, f"{json.dumps(err.instance)} is not {help_text}"
+        return path, f"{_show(err.instance)} is not {help_text}"
+    if validator == "maxLength":
+        length = len(err.instance) if isinstance(err.instance, str) else 0
+        return path, f"is {length} characters long; the limit is {err.validator_value}"
     if validator == "minItems":
         return path, f"must have at least {err.validator_value} item(s)"
     if validator in ("minimum", "maximum"):
         bound = "at least" if validator == "minimum" else "at most"
-        return path, f"{err.instance} must be {bound} {err.validator_value}"
+        why = ""
+        if err.validator_value == MAX_SAFE_INTEGER:
+            why = " (2^53-1: the largest integer a TypeScript number holds exactly; Go's int64 holds it too)"
+        return path, f"{err.instance} must be {bound} {err.validator_value}{why}"
     if validator == "oneOf":
         return path, f"expected a string or a mapping of strings, got {_describe_type(err.instance)}"
     return path, str(err.message)
@@ -189,9 +262,15 @@ def check_structure(doc: Any, display_path: str) -> None:
     if not isinstance(doc, dict):
         checker.add([], f"the IDL must be a mapping at the top level, got {_describe_type(doc)}")
         raise IdlError(checker.problems)
+    refused = _character_problems(doc)
+    for path, message in refused:
+        checker.add(path, message)
+    refused_paths = {tuple(path) for path, _ in refused}
     for err in _IdlValidator(IDL_SCHEMA).iter_errors(doc):
         for path, message in _schema_messages(err):
-            checker.add(path, message)
+            # A string with a refused character fails its pattern too; its character message says more.
+            if tuple(path) not in refused_paths:
+                checker.add(path, message)
     if checker.problems:
         raise IdlError(checker.problems)
 
@@ -350,6 +429,9 @@ def build(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...] = ()) ->
         (["errors", "management", "base"], mgmt["base"]),
         (["errors", "management", "server"], mgmt["server"]),
         (["errors", "management", "invalid_connection"], mgmt["invalid_connection"]),
+        (["errors", "management", "network"], mgmt["network"]),
+        (["errors", "management", "deadline_exceeded"], mgmt["deadline_exceeded"]),
+        (["errors", "management", "malformed_response"], mgmt["malformed_response"]),
     ]
     class_items += [(["errors", "management", "errors", i, "class"], e["class"]) for i, e in enumerate(mgmt_errors)]
     shapes = doc["streamer"]["shapes"]
@@ -360,6 +442,13 @@ def build(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...] = ()) ->
     aws_codes = [e["aws_code"] for e in mgmt_errors]
 
     streamer = doc["streamer"]
+    retry = streamer["retry"]
+    for key in ("connect_timeout_ms", "read_timeout_ms"):
+        if retry[key] > retry["call_deadline_ms"]:
+            c.add(
+                ["streamer", "retry", key],
+                f"{key} ({retry[key]}) must not exceed call_deadline_ms ({retry['call_deadline_ms']})",
+            )
     _unique_names(c, [(["streamer", "shapes", i, "name"], s["name"]) for i, s in enumerate(shapes)], "shape")
     for i, s in enumerate(shapes):
         shape_fields: list[tuple[Path, str]] = [
@@ -491,6 +580,7 @@ def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.
                     py_type=PY_SHAPE_TYPES[f["type"]][0],
                     py_parse=PY_SHAPE_TYPES[f["type"]][1],
                     doc=_doc(f["doc"]),
+                    json_path=tuple(w[:1].lower() + w[1:] for w in f["wire"].split(".")),
                 )
                 for f in s["fields"]
             ),
@@ -548,6 +638,9 @@ def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.
             mgmt_base,
             mgmt_server,
             doc["errors"]["management"]["invalid_connection"],
+            doc["errors"]["management"]["network"],
+            doc["errors"]["management"]["deadline_exceeded"],
+            doc["errors"]["management"]["malformed_response"],
             *(e.class_name for e in mgmt_errors),
         ]
     )
@@ -593,18 +686,31 @@ def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.
         management_base=doc["errors"]["management"]["base"],
         management_server=doc["errors"]["management"]["server"],
         management_invalid_connection=doc["errors"]["management"]["invalid_connection"],
+        management_network=doc["errors"]["management"]["network"],
+        management_deadline_exceeded=doc["errors"]["management"]["deadline_exceeded"],
+        management_malformed_response=doc["errors"]["management"]["malformed_response"],
         management_errors=mgmt_errors,
         too_large=by_code["PayloadTooLargeException"],
         gone=by_code["GoneException"],
         py_error_exports=error_exports,
         py_streamer_exports=streamer_exports,
         py_streamer_error_imports=", ".join(
-            naming.isort_order([by_code["GoneException"].class_name, "check_connection_id", "management_error"])
+            naming.isort_order(
+                [
+                    by_code["GoneException"].class_name,
+                    "check_connection_id",
+                    "management_error",
+                    doc["errors"]["management"]["network"],
+                    doc["errors"]["management"]["deadline_exceeded"],
+                    doc["errors"]["management"]["malformed_response"],
+                ]
+            )
         ),
         py_fake_error_imports=", ".join(
             naming.isort_order(
                 [
                     "MANAGEMENT_ERRORS_BY_CODE",
+                    "TRANSPORT_ERRORS",
                     mgmt_base,
                     by_code["GoneException"].class_name,
                     "check_connection_id",
@@ -627,6 +733,9 @@ def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.
             doc=_doc(streamer["doc"]),
             retry_mode=streamer["retry"]["mode"],
             max_attempts=streamer["retry"]["max_attempts"],
+            connect_timeout_ms=streamer["retry"]["connect_timeout_ms"],
+            read_timeout_ms=streamer["retry"]["read_timeout_ms"],
+            call_deadline_ms=streamer["retry"]["call_deadline_ms"],
             shapes=shapes,
             operations=tuple(operations),
         ),
