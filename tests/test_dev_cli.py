@@ -38,7 +38,14 @@ def test_help_lists_dev_and_generate_check_are_unchanged() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["examples/chat/python/app.py:app", "--cmd", "true"], ["examples/chat/python/app.py", "--timeout", "0"]],
+    [
+        [],
+        ["examples/chat/python/app.py:app", "--cmd", "true"],
+        ["examples/chat/python/app.py", "--timeout", "0"],
+        ["examples/chat/python/app.py", "--allow-origin", "evil.example"],
+        ["examples/chat/python/app.py", "--allow-origin", "https://app.example.com/path"],
+        ["examples/chat/python/app.py", "--send-queue-bytes", "1000"],
+    ],
 )
 def test_bad_arguments_exit_2(args: list[str]) -> None:
     result = run("dev", *args)

@@ -52,6 +52,13 @@ async def recv_json(ws: ClientConnection, timeout: float = 5.0) -> Any:
     return json.loads(await asyncio.wait_for(ws.recv(), timeout))
 
 
+# What an AWS SDK sends (the gateway checks the scheme, not the signature).
+SIGNED = {
+    "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/execute-api/aws4_request, "
+    "SignedHeaders=host;x-amz-date, Signature=0000"
+}
+
+
 def raw_http(port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> Any:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
@@ -76,7 +83,7 @@ def shape(value: Any) -> Any:
 
 def test_connect_message_disconnect_events_are_shaped_like_real_ones() -> None:
     app, seen = recording_app()
-    with GatewayThread(app) as gw:
+    with GatewayThread(app, allow_origins=("https://app.example.com",)) as gw:
 
         async def scenario() -> str:
             url = gw.ws_url + "?token=t&room=lobby&tag=a&tag=b"
@@ -457,7 +464,7 @@ def test_management_http_answers_like_aws() -> None:
                     ("PUT", f"/local/@connections/{cid}", b"x"),
                     ("GET", f"/local/@connections/{cid}", b""),
                 ):
-                    results.append(await asyncio.to_thread(raw_http, gw.port, method, path, body))
+                    results.append(await asyncio.to_thread(raw_http, gw.port, method, path, body, SIGNED))
                 return results
 
         ok_max, ok_bare, ok_encoded, too_big, unknown, wrong_stage, bad_method, got = arun(scenario())
@@ -493,7 +500,7 @@ def test_post_while_connect_is_running_is_410() -> None:
             while "id" not in gate:
                 await asyncio.sleep(0.01)
             status, headers, _ = await asyncio.to_thread(
-                raw_http, gw.port, "POST", f"/local/@connections/{gate['id']}", b"x"
+                raw_http, gw.port, "POST", f"/local/@connections/{gate['id']}", b"x", SIGNED
             )
             ws = await task
             await ws.close()

@@ -121,7 +121,9 @@ async def receive_messages(ws: ClientConnection, count: int) -> list[dict[str, A
 def management_status(port: int, connection_id: str) -> tuple[int, str | None]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        conn.request("POST", f"/local/@connections/{connection_id}", body=b"hello?")
+        # The gateway takes SigV4-shaped requests only (the signature itself is not checked).
+        signed = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/execute-api/aws4_request"}
+        conn.request("POST", f"/local/@connections/{connection_id}", body=b"hello?", headers=signed)
         response = conn.getresponse()
         response.read()
         return response.status, response.getheader("x-amzn-ErrorType")

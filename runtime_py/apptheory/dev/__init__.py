@@ -1,6 +1,6 @@
 """The local gateway behind `apptheory dev` (API Gateway WebSockets, its management API, the Lambda Runtime API).
 
-Imported only by that command: `import apptheory` never loads this package or `websockets`
+Imported only by that command: `import apptheory` never loads this package, `websockets` or `h11`
 (install it with the `local` extra: `pip install 'apptheory[local]'`).
 """
 
@@ -10,12 +10,13 @@ from __future__ import annotations
 def main(argv: list[str] | None = None) -> int:
     """`apptheory dev ...`."""
     try:
+        import h11  # noqa: F401
         import websockets  # noqa: F401
-    except ImportError:
+    except ImportError as err:
         import sys
 
         print(
-            "apptheory dev needs the websockets library: pip install 'apptheory[local]'",
+            f"apptheory dev needs the {err.name} library: pip install 'apptheory[local]'",
             file=sys.stderr,
         )
         return 2

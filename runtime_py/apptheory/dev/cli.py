@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from apptheory.dev.gateway import LOOPBACK_NAMES, Gateway, GatewayConfig
+from apptheory.dev.gateway import LOOPBACK_NAMES, SEND_QUEUE_BYTES, Gateway, GatewayConfig, normalize_origin
 from apptheory.dev.invoke import InProcessInvoker, Invoker, app_routes
 from apptheory.dev.runtime_api import RuntimeApiInvoker, StartError
 from apptheory_generated import constants
@@ -28,6 +28,8 @@ ws://127.0.0.1:PORT/STAGE, handlers get real-shaped $connect / MESSAGE / $discon
 management API (POST/GET/DELETE /@connections/{id}) answers as AWS does on the same port, so the real
 SDKs (boto3, aws-sdk-go-v2, @aws-sdk/client-apigatewaymanagementapi) work with endpoint_url set.
 Handlers get APPTHEORY_WS_MANAGEMENT_ENDPOINT pointing at the gateway. Binds to loopback only.
+Browser pages may connect from loopback origins only (--allow-origin adds more); the management API
+takes SigV4-signed requests without an Origin header (what SDKs send). See docs/gateway.md.
 """
 
 EPILOG = """\
@@ -73,6 +75,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-duration", type=float, default=float(constants.CONNECTION_SECONDS), help="seconds (default 7200)"
     )
     p.add_argument("--timeout", type=float, default=29.0, help="integration timeout in seconds (default 29)")
+    p.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="also accept WebSocket handshakes from this browser Origin, e.g. https://app.example.com "
+        "(repeatable; loopback origins are always accepted; '*' accepts any, 'null' file:// pages)",
+    )
+    p.add_argument(
+        "--send-queue-bytes",
+        type=int,
+        default=SEND_QUEUE_BYTES,
+        help=f"per connection: bytes queued for a client that does not read before it is closed with 1008 "
+        f"(default {SEND_QUEUE_BYTES})",
+    )
     p.add_argument("--page", help="HTML file to serve at / (default: a generic WebSocket console)")
     p.add_argument("--hint-query", default="", help="query string for the printed connect examples, e.g. token=dev")
     p.add_argument("--workers", type=int, default=1, help="--cmd: child processes (Lambda sandboxes), default 1")
@@ -192,6 +209,8 @@ async def _run(args: argparse.Namespace) -> int:
         page_file=str(Path(args.page).resolve()) if args.page else None,
         route_responses=args.route_responses,
         log_format=args.log,
+        allow_origins=tuple(args.allow_origin),
+        send_queue_bytes=args.send_queue_bytes,
     )
     gateway = Gateway(invoker, config)
     loop = asyncio.get_running_loop()
@@ -236,5 +255,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give a Python app (module:attr or file.py:attr) or --cmd COMMAND, not both")
     if args.idle_timeout <= 0 or args.max_duration <= 0 or args.timeout <= 0:
         parser.error("--idle-timeout, --max-duration and --timeout must be positive")
+    for origin in args.allow_origin:
+        if origin != "*" and normalize_origin(origin) is None:
+            parser.error(f"--allow-origin {origin!r}: give an origin like https://app.example.com, 'null' or '*'")
+    if args.send_queue_bytes < constants.MESSAGE_BYTES:
+        parser.error(f"--send-queue-bytes must be at least {constants.MESSAGE_BYTES} (one message at the limit)")
     _configure_logging(args)
     return asyncio.run(_run(args))

@@ -1,9 +1,15 @@
 """The local gateway: API Gateway WebSockets, its management API and a page, on one loopback port.
 
-One asyncio process. Every TCP connection starts as HTTP/1.1 (`apptheory.dev.http`): a WebSocket
-upgrade is handed to websockets' Sans-I/O `ServerProtocol` (handshake, framing, limits, closing
-handshake), anything else is the management API (`/@connections/{id}`, `/{stage}/@connections/{id}`)
-or the page at `/`. Handlers run through an `Invoker` (in-process thread or Lambda Runtime API child).
+One asyncio process. Every TCP connection starts as HTTP/1.1 (`apptheory.dev.http`, parsed by h11):
+a WebSocket upgrade from an allowed Origin is handed to websockets' Sans-I/O `ServerProtocol`
+(handshake, framing, limits, closing handshake), anything else is the management API
+(`/@connections/{id}`, `/{stage}/@connections/{id}`, SigV4-signed requests without a browser Origin
+only) or the page at `/`. Handlers run through an `Invoker` (in-process thread or Runtime API child).
+
+Sends never wait for a client: a management POST (or a handler's reply) is queued on the
+connection's transport and answered at once. Each connection's queue (bytes the OS has not taken
+yet) is bounded by `send_queue_bytes`; a send over the bound closes that connection with 1008
+"send queue full" (and answers 410), so one client that does not read never slows the others.
 
 Per connection, messages are dispatched one at a time in arrival order, so what a sender sends is
 handled (and broadcast) in order; `$disconnect` is the last event of a connection. Bodies are never
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import os
@@ -23,6 +30,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from websockets.datastructures import Headers
 from websockets.frames import Frame, Opcode
@@ -41,16 +49,22 @@ _ws_log = logging.getLogger("apptheory.dev.websockets")
 _ws_log.setLevel(logging.WARNING)  # websockets logs every open/close at INFO
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
-MANAGEMENT_BODY_LIMIT = 6 * 1024 * 1024  # read (and answer 413 for) bodies up to this; drop the connection past it
+HTTP_BODY_BYTES = 6 * 1024 * 1024  # request bodies past this are refused with 413 before they are read
 INBOX_HIGH_WATER = 64
 KEEP_ALIVE_SECONDS = 120.0
-DRAIN_TIMEOUT_SECONDS = 10.0
+HEADER_SECONDS = 10.0
+BODY_SECONDS = 30.0
+SEND_QUEUE_BYTES = 1024 * 1024
 SHUTDOWN_SECONDS = 10.0
 
 # Close codes and reasons the gateway uses (the client sees them; $disconnect reports them).
 CLOSE_GOING_AWAY = (1001, "Going away")
 CLOSE_DELETED = (1000, "")
+# 1008 (policy violation): the client broke the gateway's policy of reading what it is sent. 1009 is
+# for messages too big to process, 1011/1013 would blame the server; RFC 6455 names 1008 the generic choice.
+CLOSE_QUEUE_FULL = (1008, "send queue full")
 NO_STATUS_REASON = "Client-side close frame status not set"
+SIGV4_PREFIX = "AWS4-HMAC-SHA256 "
 
 
 @dataclass(slots=True)
@@ -70,6 +84,12 @@ class GatewayConfig:
     page_file: str | None = None  # or a file, read on every request so edits show on reload
     route_responses: bool = False
     log_format: str = "text"  # text | json | off
+    allow_origins: tuple[str, ...] = ()  # WebSocket Origins accepted besides loopback ones; "*" for any
+    send_queue_bytes: int = SEND_QUEUE_BYTES  # per connection: queued bytes the OS has not taken yet
+    keep_alive_timeout: float = KEEP_ALIVE_SECONDS  # an idle HTTP connection is closed after this
+    header_timeout: float = HEADER_SECONDS  # a request head must arrive within this of its first byte (else 408)
+    body_timeout: float = BODY_SECONDS  # a request body must arrive within this of its head (else 408)
+    http_body_bytes: int = HTTP_BODY_BYTES
 
     @property
     def loopback_only(self) -> bool:
@@ -108,6 +128,14 @@ class InvocationRecord:
         return out
 
 
+class SendQueueFull(Exception):
+    """A message would take a connection's send queue over its bound: the connection is being closed."""
+
+    def __init__(self, queued: int) -> None:
+        super().__init__(f"send queue full ({queued} bytes queued)")
+        self.queued = queued
+
+
 @dataclass(eq=False)
 class WsConnection:
     """A client connection: its Sans-I/O protocol, stream, inbox and lifetime bookkeeping."""
@@ -139,8 +167,22 @@ class WsConnection:
             else:  # the protocol asks to close the TCP connection
                 self.writer.close()
 
-    def send(self, data: bytes, frame_bytes: int) -> None:
-        """Queue a message as one or more frames (text when it is UTF-8, else binary)."""
+    @property
+    def queued_bytes(self) -> int:
+        """Bytes written for this client that the OS has not taken yet (its send queue)."""
+        transport = self.writer.transport
+        return 0 if transport.is_closing() else transport.get_write_buffer_size()
+
+    def send(self, data: bytes, frame_bytes: int, queue_bytes: int, close_timeout: float) -> None:
+        """Queue a message as one or more frames (text when it is UTF-8, else binary), without waiting.
+
+        Over the send queue's bound the message is dropped, the connection closed with 1008 and
+        SendQueueFull raised.
+        """
+        queued = self.queued_bytes
+        if queued + len(data) > queue_bytes:
+            self.start_close(*CLOSE_QUEUE_FULL, close_timeout)
+            raise SendQueueFull(queued)
         try:
             data.decode("utf-8")
             text = True
@@ -164,7 +206,15 @@ class WsConnection:
             self.server_close = (code, reason)
             self.protocol.send_close(code, reason)
             self.flush()
-            self.close_deadline = asyncio.get_running_loop().time() + close_timeout
+            loop = asyncio.get_running_loop()
+            self.close_deadline = loop.time() + close_timeout
+            # The read loop may be waiting on a client that sends nothing (one that does not read
+            # either): end the connection at the deadline from here, which wakes that loop.
+            loop.call_later(close_timeout, self._abort_unless_closed)
+
+    def _abort_unless_closed(self) -> None:
+        if self.protocol.state is not State.CLOSED:
+            self.writer.transport.abort()
 
     def disconnect_status(self) -> tuple[int, str]:
         """The close code and reason `$disconnect` reports."""
@@ -236,9 +286,7 @@ class Gateway:
     # ---- lifecycle -----------------------------------------------------------------------------
 
     async def start(self) -> Gateway:
-        self._server = await asyncio.start_server(
-            self._accept, self.config.host, self.config.port, limit=h.MAX_HEAD_BYTES
-        )
+        self._server = await asyncio.start_server(self._accept, self.config.host, self.config.port)
         self.port = self._server.sockets[0].getsockname()[1]
         try:
             await self.invoker.start(self.lambda_env())
@@ -334,6 +382,8 @@ class Gateway:
             await self._serve_http(reader, writer)
         except (ConnectionError, asyncio.CancelledError, TimeoutError):
             pass
+        except Exception:  # a bug must not leave a traceback on asyncio's loop: log it, drop the connection
+            log.exception("internal error while serving a connection")
         finally:
             self._tasks.discard(task)
             writer.close()
@@ -348,43 +398,81 @@ class Gateway:
             name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
         return name in LOOPBACK_NAMES
 
+    def origin_allowed(self, origin: str, host: str | None) -> bool:
+        """Whether a WebSocket handshake's Origin may connect: loopback pages, this gateway's page, --allow-origin."""
+        if "*" in self.config.allow_origins:
+            return True
+        normal = normalize_origin(origin)
+        if normal is None:
+            return False
+        if normal in {normalize_origin(o) for o in self.config.allow_origins}:
+            return True
+        if host and normal == normalize_origin(f"http://{host}"):  # the page this gateway serves at /
+            return True
+        return _is_loopback_origin(normal)
+
     async def _serve_http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        cfg = self.config
+        conn = h.HttpConnection(
+            reader,
+            writer,
+            idle_timeout=cfg.keep_alive_timeout,
+            header_timeout=cfg.header_timeout,
+            body_timeout=cfg.body_timeout,
+        )
         while True:
             try:
-                raw = await asyncio.wait_for(h.read_head(reader), KEEP_ALIVE_SECONDS)
-                if raw is None:
+                request = await conn.next_request()
+                if request is None:
                     return
-                request = h.parse_head(raw)
                 if not self._host_allowed(request):
                     raise h.HttpError(403, "Host must be a loopback name (DNS rebinding protection)")
                 if request.is_websocket_upgrade:
+                    self._check_handshake(request)
+                    await conn.read_body(request, 0)
+                    leftover = conn.take_over()
                     task = asyncio.current_task()
                     assert task is not None
                     self._tasks.discard(task)  # WebSocket connections shut down through close(), not cancel
                     self._ws_tasks.add(task)
                     try:
-                        await self._websocket(reader, writer, request)
+                        await self._websocket(reader, writer, request, leftover)
                     finally:
                         self._ws_tasks.discard(task)
                     return
-                body = await h.read_body(reader, writer, request, MANAGEMENT_BODY_LIMIT)
+                body = await conn.read_body(request, cfg.http_body_bytes)
                 response = await self._http(request, body)
             except h.HttpError as err:
-                writer.write(h.json_response(err.status, {"message": err.message}).encode(keep_alive=False))
-                await writer.drain()
+                await conn.send_error(h.json_response(err.status, {"message": err.message}))
                 return
-            writer.write(response.encode(request.keep_alive))
-            await writer.drain()
-            if not request.keep_alive or response.close:
+            if not await conn.send(response):
                 return
+
+    def _check_handshake(self, request: h.Request) -> None:
+        """Refuse (HttpError) a WebSocket handshake before any handler sees it."""
+        if request.segments() not in ([""], [self.config.stage], [self.config.stage, ""]):
+            raise h.HttpError(403, "Forbidden")
+        if request.has_body:
+            raise h.HttpError(400, "a WebSocket handshake has no body")
+        origin = request.header("origin")
+        if origin is not None and not self.origin_allowed(origin, request.header("host")):
+            self._emit({"event": "refused", "reason": "origin not allowed", "origin": origin[:200]}, logging.WARNING)
+            raise h.HttpError(
+                403,
+                f"Origin {origin[:200]!r} is not allowed: loopback pages are; "
+                "start apptheory dev with --allow-origin ORIGIN to allow another",
+            )
 
     # ---- plain HTTP: management API and page ---------------------------------------------------
 
     async def _http(self, request: h.Request, body: bytes) -> h.Response:
         segments = request.segments()
         if len(segments) == 2 and segments[0] == "@connections":
-            return await self._management(request, body, segments[1])
+            return self._refuse_unsigned(request) or await self._management(request, body, segments[1])
         if len(segments) == 3 and segments[1] == "@connections":
+            refusal = self._refuse_unsigned(request)
+            if refusal is not None:
+                return refusal
             if segments[0] != self.config.stage:
                 return _aws_error(403, "ForbiddenException", "Forbidden")
             return await self._management(request, body, segments[2])
@@ -397,6 +485,25 @@ class Gateway:
                 426, f"This is a WebSocket endpoint: connect with a WebSocket client to {self.ws_url}\n"
             )
         return h.json_response(404, {"message": "Not Found"})
+
+    def _refuse_unsigned(self, request: h.Request) -> h.Response | None:
+        """The management API takes what AWS SDKs send: a SigV4 Authorization header and no browser Origin.
+
+        The signature is not verified (SDKs sign with whatever credentials they have); the rule keeps
+        web pages out: a page cannot send Authorization cross-origin without a CORS preflight, which
+        this API refuses, and every browser request that could change state carries Origin.
+        """
+        authorization = request.header("authorization") or ""
+        if not authorization.startswith(SIGV4_PREFIX):
+            return _aws_error(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
+        if request.header("origin") is not None:
+            return _aws_error(
+                403,
+                "AccessDeniedException",
+                "User: anonymous is not authorized to perform: execute-api:ManageConnections "
+                "(the local gateway refuses management requests from browsers: they carry an Origin header)",
+            )
+        return None
 
     def _page(self) -> h.Response:
         from apptheory.dev.page import DEFAULT_PAGE
@@ -427,7 +534,7 @@ class Gateway:
                 # Unknown, closed, or still in $connect: API Gateway answers 410 for each.
                 response = _aws_error(410, "GoneException", f"connection {connection_id} is gone")
             elif method == "POST":
-                response = await self._post(conn, body)
+                response = self._post(conn, body)
             elif method == "GET":
                 response = h.json_response(
                     200,
@@ -454,30 +561,40 @@ class Gateway:
             )
         return response
 
-    async def _post(self, conn: WsConnection, body: bytes) -> h.Response:
+    def _post(self, conn: WsConnection, body: bytes) -> h.Response:
+        """Queue the message for the client and answer at once (never waits for the client to read)."""
         try:
-            conn.send(body, self.config.frame_bytes)
+            self._send(conn, body)
+        except SendQueueFull:
+            return _aws_error(410, "GoneException", f"connection {conn.connection_id} is gone (send queue full)")
         except Exception:  # the protocol left OPEN between the check and the send
-            return _aws_error(410, "GoneException", f"connection {conn.connection_id} is gone")
-        try:
-            await asyncio.wait_for(conn.writer.drain(), DRAIN_TIMEOUT_SECONDS)
-        except TimeoutError:
-            return _aws_error(429, "LimitExceededException", "the client is not reading: its buffer is full")
-        except ConnectionError:
             return _aws_error(410, "GoneException", f"connection {conn.connection_id} is gone")
         return h.Response(200, headers=[("x-amzn-RequestId", str(uuid.uuid4()))])
 
+    def _send(self, conn: WsConnection, data: bytes) -> None:
+        try:
+            conn.send(data, self.config.frame_bytes, self.config.send_queue_bytes, self.config.close_timeout)
+        except SendQueueFull as err:
+            self._emit(
+                {
+                    "event": "close",
+                    "connectionId": conn.connection_id,
+                    "code": CLOSE_QUEUE_FULL[0],
+                    "reason": CLOSE_QUEUE_FULL[1],
+                    "queuedBytes": err.queued,
+                },
+                logging.WARNING,
+            )
+            raise
+
     # ---- WebSocket -----------------------------------------------------------------------------
 
-    async def _websocket(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: h.Request) -> None:
+    async def _websocket(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: h.Request, leftover: bytes
+    ) -> None:
         loop = asyncio.get_running_loop()
-        segments = request.segments()
-        if segments not in ([""], [self.config.stage], [self.config.stage, ""]):
-            writer.write(h.json_response(403, {"message": "Forbidden"}).encode(keep_alive=False))
-            await writer.drain()
-            return
         protocol = ServerProtocol(max_size=(self.config.message_bytes, self.config.frame_bytes), logger=_ws_log)
-        protocol.receive_data(request.raw_head)
+        protocol.receive_data(request.raw_head + leftover)
         handshake = [e for e in protocol.events_received() if isinstance(e, WsRequest)]
         if not handshake:
             for chunk in protocol.data_to_send():
@@ -640,7 +757,35 @@ class Gateway:
     def _send_if_open(self, conn: WsConnection, data: bytes) -> None:
         if conn.state == "open" and conn.protocol.state is State.OPEN:
             with contextlib.suppress(Exception):
-                conn.send(data, self.config.frame_bytes)
+                self._send(conn, data)
+
+
+def normalize_origin(origin: str) -> str | None:
+    """`scheme://host[:port]`, lower-cased, default port dropped; "null" as is; None when it is not an origin."""
+    value = origin.strip().lower().rstrip("/")
+    if value == "null":
+        return value
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.username:
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    if port is None or port == {"http": 80, "https": 443}[parts.scheme]:
+        return f"{parts.scheme}://{host}"
+    return f"{parts.scheme}://{host}:{port}"
+
+
+def _is_loopback_origin(normal: str) -> bool:
+    host = urlsplit(normal).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _aws_error(status: int, error_type: str, message: str) -> h.Response:

@@ -26,6 +26,9 @@ from apptheory.dev.invoke import ACCOUNT_ID, FUNCTION_NAME, InvokeError, InvokeR
 API_PREFIX = "/2018-06-01/runtime/"
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024  # Lambda's synchronous response limit
 KILL_GRACE_SECONDS = 2.0
+# A request head must arrive within this of its first byte (408 otherwise). There is no idle limit
+# between requests (a child waits as long as its handler runs) and a body gets the invocation timeout.
+HEADER_SECONDS = 10.0
 log = logging.getLogger("apptheory.dev")
 
 
@@ -68,6 +71,7 @@ class RuntimeApiInvoker:
         handler_name: str = "handler",
         cwd: str | None = None,
         region: str = "us-east-1",
+        header_timeout: float = HEADER_SECONDS,
     ) -> None:
         if not command:
             raise ValueError("--cmd needs a command")
@@ -81,6 +85,7 @@ class RuntimeApiInvoker:
         self._handler_name = handler_name
         self._cwd = cwd
         self._region = region
+        self._header_timeout = header_timeout
         self._queue: asyncio.Queue[Invocation] = asyncio.Queue()
         self._pending: dict[str, Invocation] = {}
         self._workers = [Worker(i) for i in range(workers)]
@@ -106,9 +111,7 @@ class RuntimeApiInvoker:
         self._env = dict(env)
         for worker in self._workers:
             port = self._first_port + worker.index if self._first_port else 0
-            worker.server = await asyncio.start_server(
-                functools.partial(self._serve, worker), self._host, port, limit=h.MAX_HEAD_BYTES
-            )
+            worker.server = await asyncio.start_server(functools.partial(self._serve, worker), self._host, port)
             worker.port = worker.server.sockets[0].getsockname()[1]
         try:
             for worker in self._workers:
@@ -274,29 +277,27 @@ class RuntimeApiInvoker:
         task = asyncio.current_task()
         assert task is not None
         worker.connections.add(task)
+        conn = h.HttpConnection(
+            reader, writer, idle_timeout=None, header_timeout=self._header_timeout, body_timeout=self._timeout
+        )
         try:
             while True:
-                raw = await h.read_head(reader)
-                if raw is None:
+                request = await conn.next_request()
+                if request is None:
                     return
-                request = h.parse_head(raw)
-                body = await h.read_body(reader, writer, request, MAX_RESPONSE_BYTES)
+                body = await conn.read_body(request, MAX_RESPONSE_BYTES)
                 response = await self._route(worker, request, body, reader)
-                if response is None:
-                    return
-                writer.write(response.encode(request.keep_alive))
-                await writer.drain()
-                if not request.keep_alive or response.close:
+                if response is None or not await conn.send(response):
                     return
         except h.HttpError as err:
             with contextlib.suppress(ConnectionError):
-                writer.write(
-                    h.json_response(err.status, {"errorMessage": err.message, "errorType": "InvalidRequest"}).encode(
-                        False
-                    )
+                await conn.send_error(
+                    h.json_response(err.status, {"errorMessage": err.message, "errorType": "InvalidRequest"})
                 )
         except (ConnectionError, asyncio.CancelledError):
             pass
+        except Exception:  # a bug must not leave a traceback on asyncio's loop: log it, drop the connection
+            log.exception("internal error while serving the Runtime API")
         finally:
             worker.connections.discard(task)
             writer.close()
