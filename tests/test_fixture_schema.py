@@ -169,6 +169,14 @@ def _unknown_op(f: dict[str, Any]) -> None:
     f["management"]["fail"] = [{"op": "post_connection", "aws_code": "GoneException"}]
 
 
+def _transport_error_with_status(f: dict[str, Any]) -> None:
+    f["management"]["fail"] = [{"op": "post_to_connection", "aws_code": "NetworkError", "status": 503}]
+
+
+def _malformed_response_without_body(f: dict[str, Any]) -> None:
+    f["management"]["fail"] = [{"op": "post_to_connection", "aws_code": "MalformedResponseError"}]
+
+
 def _upper_case_expected_header(f: dict[str, Any]) -> None:
     f["expect"]["response"]["headers"] = {"Content-Type": ["application/json; charset=utf-8"]}
 
@@ -207,6 +215,8 @@ NEGATIVE_CASES: dict[str, Callable[[dict[str, Any]], None]] = {
     "post_without_data": _post_without_data,
     "unknown_aws_code_without_status": _unknown_aws_code_without_status,
     "unknown_op": _unknown_op,
+    "transport_error_with_status": _transport_error_with_status,
+    "malformed_response_without_body": _malformed_response_without_body,
     "upper_case_expected_header": _upper_case_expected_header,
     "invalid_respond_base64": _invalid_respond_base64,
     "send_with_both_payloads": _send_with_both_payloads,
@@ -229,6 +239,20 @@ def test_schema_rejects(validator: Draft202012Validator, mutate: Callable[[dict[
 def test_known_aws_code_needs_no_status(validator: Draft202012Validator) -> None:
     fixture = _base()
     fixture["management"]["fail"] = [{"op": "post_to_connection", "aws_code": "LimitExceededException"}]
+    assert _errors(validator, fixture) == []
+
+
+@pytest.mark.parametrize(
+    ("op", "aws_code"),
+    [
+        ("post_to_connection", "NetworkError"),
+        ("delete_connection", "DeadlineExceededError"),
+        ("get_connection", "MalformedResponseError"),
+    ],
+)
+def test_transport_error_names_need_no_status(validator: Draft202012Validator, op: str, aws_code: str) -> None:
+    fixture = _base()
+    fixture["management"]["fail"] = [{"op": op, "aws_code": aws_code}]
     assert _errors(validator, fixture) == []
 
 

@@ -4,6 +4,7 @@ package testkit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,6 +16,9 @@ import (
 // connections are a GoneError, posting during $connect is a GoneError,
 // payloads over the limit are a PayloadTooLargeError, and an empty or blank connection id is
 // an InvalidConnectionError before anything is recorded. Every other call is recorded, failed ones too.
+// Fail injects an AWS error by code, or a transport failure by class name: NetworkError and
+// DeadlineExceededError (status 0, retryable) on any operation, MalformedResponseError (status 200)
+// on an operation that returns a body.
 // Fakes made with ForEndpoint share connections, injected failures and recorded calls.
 type FakeManagementClient struct {
 	endpoint string
@@ -87,6 +91,22 @@ func (f *FakeManagementClient) DeleteConnection(_ context.Context, connectionID 
 // fakeOperations are the operations Fail accepts.
 var fakeOperations = []string{streamer.OpPostToConnection, streamer.OpGetConnection, streamer.OpDeleteConnection}
 
+// fakeBodyOperations are the operations whose success carries a body, so a malformed response can be injected.
+var fakeBodyOperations = []string{streamer.OpGetConnection}
+
+// transportStatus is the status of an injected transport error named by class, unless the Failure
+// gives one: 0 for NetworkError and DeadlineExceededError (no HTTP answer), 200 for
+// MalformedResponseError (a success whose body is wrong). ok is false for any other name.
+func transportStatus(class string) (status int, ok, needsBody bool) {
+	switch class {
+	case "NetworkError", "DeadlineExceededError":
+		return 0, true, false
+	case "MalformedResponseError":
+		return 200, true, true
+	}
+	return 0, false, false
+}
+
 // knownStatus is the HTTP status the IDL gives an AWS error code.
 func knownStatus(awsCode string) (int, bool) {
 	switch awsCode {
@@ -127,9 +147,24 @@ func (f *FakeManagementClient) begin(op, connectionID string, data []byte) error
 		if !failure.Sticky {
 			f.state.failures = append(f.state.failures[:i:i], f.state.failures[i+1:]...)
 		}
-		return streamer.NewManagementError(op, connectionID, failure.Status, failure.AWSCode, "injected by FakeManagementClient", nil)
+		return injected(op, connectionID, failure)
 	}
 	return nil
+}
+
+// injected is the typed error of an injected failure: the transport error its AWSCode names
+// (no AWS code, the failure's status), else the management error for its AWS code and status.
+func injected(op, connectionID string, failure Failure) error {
+	const message = "injected by FakeManagementClient"
+	if _, ok, _ := transportStatus(failure.AWSCode); ok {
+		err := streamer.NewTransportError(failure.AWSCode, op, connectionID, failure.Status, message, nil)
+		var base *streamer.ManagementError
+		if errors.As(err, &base) {
+			base.Status = failure.Status // as given to Fail: the class's default unless a Status was set
+		}
+		return err
+	}
+	return streamer.NewManagementError(op, connectionID, failure.Status, failure.AWSCode, message, nil)
 }
 
 // live is the connection unless unknown or gone (then a GoneError); the caller holds the lock.

@@ -154,6 +154,90 @@ func TestFakeInjectedFailures(t *testing.T) {
 	}
 }
 
+func TestFakeTransportErrorsCanBeInjected(t *testing.T) {
+	fake := NewFakeManagementClient("c1", "c2")
+	mustFail := func(f Failure) {
+		t.Helper()
+		if err := fake.Fail(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var (
+		base    *streamer.ManagementError
+		network *streamer.NetworkError
+		late    *streamer.DeadlineExceededError
+		bad     *streamer.MalformedResponseError
+	)
+
+	mustFail(Failure{Op: streamer.OpPostToConnection, AWSCode: "NetworkError"})
+	err := fake.PostToConnection(ctx, "c1", []byte("x"))
+	if _, exact := err.(*streamer.NetworkError); !exact || !errors.As(err, &network) || !errors.As(err, &base) {
+		t.Fatalf("NetworkError: %T %v", err, err)
+	}
+	if network.Status != 0 || !network.Retryable || network.AWSCode != "" || network.Operation != streamer.OpPostToConnection ||
+		network.ConnectionID != "c1" || !errors.Is(err, streamer.ErrNetwork) || errors.Is(err, streamer.ErrDeadlineExceeded) {
+		t.Errorf("NetworkError: %+v", network)
+	}
+	if got, want := err.Error(), "post_to_connection c1: error (HTTP 0): injected by FakeManagementClient"; got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+
+	mustFail(Failure{Op: streamer.OpDeleteConnection, AWSCode: "DeadlineExceededError"})
+	err = fake.DeleteConnection(ctx, "c1")
+	if _, exact := err.(*streamer.DeadlineExceededError); !exact || !errors.As(err, &late) || !errors.As(err, &network) {
+		t.Fatalf("DeadlineExceededError (a NetworkError): %T %v", err, err)
+	}
+	if late.Status != 0 || !late.Retryable || late.AWSCode != "" || !errors.Is(err, streamer.ErrDeadlineExceeded) ||
+		!errors.Is(err, streamer.ErrNetwork) || streamer.IsGone(err) {
+		t.Errorf("DeadlineExceededError: %+v", late)
+	}
+	if state, _ := fake.StateOf("c1"); state != StateConnected {
+		t.Errorf("a delete that timed out closed the connection: %s", state)
+	}
+
+	mustFail(Failure{Op: streamer.OpGetConnection, AWSCode: "MalformedResponseError"})
+	_, err = fake.GetConnection(ctx, "c1")
+	if _, exact := err.(*streamer.MalformedResponseError); !exact || !errors.As(err, &bad) || !errors.As(err, &base) ||
+		errors.As(err, &network) {
+		t.Fatalf("MalformedResponseError: %T %v", err, err)
+	}
+	if bad.Status != 200 || bad.Retryable || bad.AWSCode != "" || !errors.Is(err, streamer.ErrMalformedResponse) {
+		t.Errorf("MalformedResponseError: %+v", bad)
+	}
+	for _, op := range []string{streamer.OpPostToConnection, streamer.OpDeleteConnection} {
+		err := fake.Fail(Failure{Op: op, AWSCode: "MalformedResponseError"})
+		want := "testkit: MalformedResponseError needs an operation that returns a body: " + streamer.OpGetConnection
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %q", op, err, want)
+		}
+	}
+
+	if err := fake.PostToConnection(ctx, "c1", []byte("ok")); err != nil { // each injection was used once
+		t.Errorf("after the injections: %v", err)
+	}
+	fake.AssertCalls(t,
+		RecordedCall{Op: streamer.OpPostToConnection, Endpoint: DefaultFakeEndpoint, ConnectionID: "c1", Data: []byte("x")},
+		RecordedCall{Op: streamer.OpDeleteConnection, Endpoint: DefaultFakeEndpoint, ConnectionID: "c1"},
+		RecordedCall{Op: streamer.OpGetConnection, Endpoint: DefaultFakeEndpoint, ConnectionID: "c1"},
+		RecordedCall{Op: streamer.OpPostToConnection, Endpoint: DefaultFakeEndpoint, ConnectionID: "c1", Data: []byte("ok")},
+	)
+
+	// Scoped and sticky work as for AWS codes; a Status given to Fail is kept.
+	mustFail(Failure{Op: streamer.OpPostToConnection, AWSCode: "DeadlineExceededError", ConnectionID: "c2", Sticky: true})
+	mustFail(Failure{Op: streamer.OpGetConnection, AWSCode: "MalformedResponseError", Status: 203})
+	for range 2 {
+		if err := fake.PostToConnection(ctx, "c2", []byte("y")); !errors.Is(err, streamer.ErrDeadlineExceeded) {
+			t.Errorf("sticky, scoped: %v", err)
+		}
+	}
+	if err := fake.PostToConnection(ctx, "c1", []byte("y")); err != nil {
+		t.Errorf("a failure for c2 hit c1: %v", err)
+	}
+	if _, err := fake.GetConnection(ctx, "c2"); !errors.As(err, &bad) || bad.Status != 203 {
+		t.Errorf("explicit status: %v", err)
+	}
+}
+
 type recordingTB struct {
 	failed  bool
 	message string

@@ -215,6 +215,10 @@ const FIXTURES: readonly { readonly id: string; readonly file: string }[] = [
     file: "mgmt.broadcast.json",
   },
   {
+    id: "mgmt.deadline_exceeded",
+    file: "mgmt.deadline_exceeded.json",
+  },
+  {
     id: "mgmt.delete_connection",
     file: "mgmt.delete_connection.json",
   },
@@ -261,6 +265,14 @@ const FIXTURES: readonly { readonly id: string; readonly file: string }[] = [
   {
     id: "mgmt.invalid_connection_post",
     file: "mgmt.invalid_connection_post.json",
+  },
+  {
+    id: "mgmt.malformed_response",
+    file: "mgmt.malformed_response.json",
+  },
+  {
+    id: "mgmt.network_error",
+    file: "mgmt.network_error.json",
   },
   {
     id: "mgmt.payload_too_large",

@@ -8,10 +8,21 @@
  * one with an empty or whitespace-only connection id: that throws InvalidConnectionError before
  * reaching "the network", as the SDK client does. Where the IDL says gone_is_success (delete), a gone
  * connection is success: the call is recorded and returns normally.
+ * `fail` injects an AWS error by code, or a transport failure by class name: NetworkError and
+ * DeadlineExceededError (status 0, retryable) on any operation, MalformedResponseError (status 200)
+ * on an operation that returns a body.
  */
 
 import * as constants from "./constants.js";
-import { GoneError, MANAGEMENT_ERRORS_BY_CODE, managementError, type ManagementError } from "./errors.js";
+import {
+  GoneError,
+  MANAGEMENT_ERRORS_BY_CODE,
+  MalformedResponseError,
+  TRANSPORT_ERRORS,
+  managementError,
+  type ManagementError,
+  type ManagementErrorClass,
+} from "./errors.js";
 import {
   GONE_IS_SUCCESS,
   checkConnectionId,
@@ -28,6 +39,9 @@ export const OPERATIONS = ["post_to_connection", "get_connection", "delete_conne
 
 /** One of the management API's operations. */
 export type Operation = (typeof OPERATIONS)[number];
+
+/** Operations whose success carries a body, so a malformed response can be injected. */
+export const BODY_OPERATIONS: readonly Operation[] = ["get_connection"];
 
 /** One call the code under test made; `data` only for calls that carry a payload. */
 export interface RecordedCall {
@@ -46,7 +60,10 @@ export interface FakeConnection {
   readonly userAgent?: string;
 }
 
-/** An error to inject: status defaults to the IDL's for the code; `connectionId` scopes it. */
+/**
+ * An error to inject: status defaults to the IDL's for the code (0 for NetworkError and
+ * DeadlineExceededError, 200 for MalformedResponseError); `connectionId` scopes it.
+ */
 export interface FakeFailure {
   readonly status?: number;
   readonly connectionId?: string;
@@ -67,6 +84,7 @@ interface Failure {
   readonly status: number;
   readonly connectionId: string | undefined;
   readonly sticky: boolean;
+  readonly kind: ManagementErrorClass | undefined;
 }
 
 interface State {
@@ -188,10 +206,31 @@ export class FakeManagementClient implements ManagementClient {
     return this.#state.connections.get(connectionId)?.state;
   }
 
-  /** Make the next call of `op` (for one connection, or any) fail with this AWS error; sticky: every call. */
+  /**
+   * Make the next call of `op` (for one connection, or any) fail with this AWS error; sticky: every call.
+   *
+   * `awsCode` may also name a transport error class (NetworkError, DeadlineExceededError,
+   * MalformedResponseError): the call then fails as the SDK client fails when the network or the body does.
+   */
   fail(op: Operation, awsCode: string, options: FakeFailure = {}): void {
     if (!(OPERATIONS as readonly string[]).includes(op)) {
       throw new RangeError(`unknown operation ${JSON.stringify(op)}; known: ${OPERATIONS.join(", ")}`);
+    }
+    const kind = TRANSPORT_ERRORS.get(awsCode);
+    if (kind !== undefined) {
+      const malformed = kind === MalformedResponseError;
+      if (malformed && !BODY_OPERATIONS.includes(op)) {
+        throw new RangeError(`${awsCode} needs an operation that returns a body: ${BODY_OPERATIONS.join(", ")}`);
+      }
+      this.#state.failures.push({
+        op,
+        awsCode: "",
+        status: options.status ?? (malformed ? 200 : 0),
+        connectionId: options.connectionId,
+        sticky: options.sticky ?? false,
+        kind,
+      });
+      return;
     }
     let status = options.status;
     if (status === undefined) {
@@ -210,6 +249,7 @@ export class FakeManagementClient implements ManagementClient {
       status,
       connectionId: options.connectionId,
       sticky: options.sticky ?? false,
+      kind: undefined,
     });
   }
 
@@ -278,6 +318,7 @@ export class FakeManagementClient implements ManagementClient {
         status: failure.status,
         awsCode: failure.awsCode,
         message: "injected by FakeManagementClient",
+        kind: failure.kind,
       });
     }
   }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +53,11 @@ type Connection struct {
 // Failure is an error to inject: the next call of Op (for ConnectionID, or any connection when
 // empty) is recorded and then fails with the typed error for AWSCode and Status (Status may be 0
 // for a code the IDL knows). Sticky makes every matching call fail.
+//
+// AWSCode may instead name a transport error class: "NetworkError" or "DeadlineExceededError"
+// (status 0, retryable; any operation) or "MalformedResponseError" (status 200, not retryable;
+// only an operation that returns a body). The call then fails as the SDK client fails when the
+// network or the response body does: the typed error carries no AWS code.
 type Failure struct {
 	Op           string
 	AWSCode      string
@@ -147,13 +153,21 @@ func (f *FakeManagementClient) StateOf(connectionID string) (ConnectionState, bo
 	return conn.state, true
 }
 
-// Fail injects a failure (see Failure); an unknown operation, or an unknown AWS code without a
-// status, is an error.
+// Fail injects a failure (see Failure); an unknown operation, an unknown AWS code without a
+// status, or a MalformedResponseError for an operation without a body, is an error.
 func (f *FakeManagementClient) Fail(failure Failure) error {
 	if err := checkOperation(failure.Op); err != nil {
 		return err
 	}
-	if failure.Status == 0 {
+	if status, ok, needsBody := transportStatus(failure.AWSCode); ok {
+		if needsBody && !slices.Contains(fakeBodyOperations, failure.Op) {
+			return fmt.Errorf("testkit: %s needs an operation that returns a body: %s",
+				failure.AWSCode, strings.Join(fakeBodyOperations, ", "))
+		}
+		if failure.Status == 0 {
+			failure.Status = status
+		}
+	} else if failure.Status == 0 {
 		status, ok := knownStatus(failure.AWSCode)
 		if !ok {
 			return fmt.Errorf("testkit: unknown AWS error code %q; give its Status", failure.AWSCode)

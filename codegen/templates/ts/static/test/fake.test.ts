@@ -12,6 +12,7 @@ import {
   ServerError,
   ThrottledError,
 } from "../src/index.js";
+import { DeadlineExceededError, MalformedResponseError, NetworkError } from "../src/streamer.js";
 import { FakeManagementClient } from "../src/testkit.js";
 
 async function failure(promise: Promise<unknown>): Promise<ManagementError> {
@@ -108,6 +109,47 @@ test("injected errors: once, sticky, scoped; typed by code then status", async (
   assert.ok(server instanceof ServerError && server.retryable && server.status === 500);
   assert.equal(server.awsCode, "InternalServerErrorException");
   assert.throws(() => fake.fail("post_to_connection", "NoSuchException"), /pass \{ status \}/);
+});
+
+test("transport errors can be injected: recorded, then the typed error by class name", async () => {
+  const fake = new FakeManagementClient("https://e.invalid", { connections: ["c1", "c2"] });
+  fake.fail("post_to_connection", "NetworkError");
+  const net = await failure(fake.postToConnection("c1", Buffer.from("x")));
+  assert.ok(net instanceof NetworkError && !(net instanceof DeadlineExceededError));
+  assert.deepEqual([net.name, net.status, net.retryable, net.awsCode], ["NetworkError", 0, true, ""]);
+  assert.deepEqual([net.operation, net.connectionId], ["post_to_connection", "c1"]);
+  assert.equal(net.message, "post_to_connection c1: error (HTTP 0): injected by FakeManagementClient");
+  fake.fail("delete_connection", "DeadlineExceededError");
+  const late = await failure(fake.deleteConnection("c1"));
+  assert.ok(late instanceof DeadlineExceededError && late instanceof NetworkError);
+  assert.deepEqual([late.name, late.status, late.retryable, late.awsCode], ["DeadlineExceededError", 0, true, ""]);
+  assert.equal(fake.stateOf("c1"), "connected");
+  fake.fail("get_connection", "MalformedResponseError");
+  const bad = await failure(fake.getConnection("c1"));
+  assert.ok(bad instanceof MalformedResponseError && !(bad instanceof NetworkError));
+  assert.deepEqual([bad.name, bad.status, bad.retryable, bad.awsCode], ["MalformedResponseError", 200, false, ""]);
+  for (const op of ["post_to_connection", "delete_connection"] as const) {
+    assert.throws(() => fake.fail(op, "MalformedResponseError"), {
+      name: "RangeError",
+      message: "MalformedResponseError needs an operation that returns a body: get_connection",
+    });
+  }
+  await fake.postToConnection("c1", Buffer.from("ok")); // each injection was used once
+  fake.assertCalls([
+    { op: "post_to_connection", endpoint: "https://e.invalid", connectionId: "c1", data: Buffer.from("x") },
+    { op: "delete_connection", endpoint: "https://e.invalid", connectionId: "c1" },
+    { op: "get_connection", endpoint: "https://e.invalid", connectionId: "c1" },
+    { op: "post_to_connection", endpoint: "https://e.invalid", connectionId: "c1", data: Buffer.from("ok") },
+  ]);
+  // Scoped and sticky work as for AWS codes; a status given to fail() is kept.
+  fake.fail("post_to_connection", "DeadlineExceededError", { connectionId: "c2", sticky: true });
+  fake.fail("get_connection", "MalformedResponseError", { status: 203 });
+  for (let i = 0; i < 2; i++) {
+    assert.ok((await failure(fake.postToConnection("c2", Buffer.from("y")))) instanceof DeadlineExceededError);
+  }
+  await fake.postToConnection("c1", Buffer.from("y"));
+  const explicit = await failure(fake.getConnection("c2"));
+  assert.ok(explicit instanceof MalformedResponseError && explicit.status === 203);
 });
 
 test("forEndpoint shares state; assertCalls compares exactly", async () => {
