@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from apptheory_codegen import render, writer
+from apptheory_codegen import docs, render, writer
 from apptheory_codegen.errors import GenerateError, IdlError
 
 
@@ -76,10 +76,15 @@ def main(argv: list[str] | None = None) -> int:
     ):
         cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("--root", help="project root (default: nearest directory with idl/apptheory.yaml)")
+    docs_cmd = sub.add_parser("docs", help="write docs/idl-reference.md from the IDL's JSON Schema")
+    docs_cmd.add_argument("--check", action="store_true", help="fail if docs/idl-reference.md is out of date")
+    docs_cmd.add_argument("--root", help="project root (default: nearest directory with idl/apptheory.yaml)")
     sub.add_parser("dev", help="run a WebSocket app on the local gateway (see `apptheory dev --help`)", add_help=False)
     args = parser.parse_args(argv)
     try:
         root = _resolve_root(args.root)
+        if args.command == "docs":
+            return docs.check(root) if args.check else docs.generate(root)
         return cmd_generate(root) if args.command == "generate" else cmd_check(root)
     except IdlError as err:
         print(err, file=sys.stderr)

@@ -62,6 +62,29 @@ def write(out_dir: Path, files: dict[str, str]) -> tuple[list[str], list[str]]:
     return written, removed
 
 
+def write_one(path: Path, content: str) -> bool:
+    """Write one file outside generated/ (atomically) if its content differs; True when written."""
+    try:
+        current = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        current = None
+    if current == content:
+        return False
+    _atomic_write(path, content)
+    return True
+
+
+def check_one(path: Path, content: str, rel: str) -> Drift | None:
+    """Compare one file outside generated/ with `content`: None when identical."""
+    if not path.is_file():
+        return Drift(rel, "missing", "")
+    try:
+        current = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        current = ""
+    return None if current == content else Drift(rel, "changed", _short_diff(current, content, rel))
+
+
 def _short_diff(old: str, new: str, rel: str, limit: int = 40) -> str:
     lines = list(
         difflib.unified_diff(

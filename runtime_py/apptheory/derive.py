@@ -1,4 +1,4 @@
-"""Management endpoint and region derivation (rules in DESIGN.md; test vectors in the IDL)."""
+"""Management endpoint and region derivation (docs/runtime.md "Management endpoint and region"; IDL vectors)."""
 
 from __future__ import annotations
 

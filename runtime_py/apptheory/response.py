@@ -77,7 +77,7 @@ class Response:
 
 
 def from_result(result: object) -> Response:
-    """Turn a handler's return value into a Response (see DESIGN.md "Handler result")."""
+    """Turn a handler's return value into a Response (docs/runtime.md "Handler results")."""
     if isinstance(result, Response):
         return result
     if result is None:
