@@ -428,7 +428,7 @@ CASES = [
         [("      output: connection_info", "      output: connection")],
         [
             (
-                "      output: connection",
+                "      output: connection\n",
                 "streamer.operations[1].output: unknown shape 'connection'; known: connection_info",
             )
         ],
@@ -515,8 +515,9 @@ CASES = [
             (
                 "    - name: text\n",
                 "context.fields[21].name: field name 'text' is taken by a runtime context member (app, as_websocket, "
-                "broadcast, disconnect, get_connection, json, lambda_context, management_endpoint, region, "
-                "send_json_message, send_message, text)",
+                "broadcast, broadcast_json, connection_metadata, disconnect, get_connection, is_connect_event, "
+                "is_disconnect_event, is_message_event, json, lambda_context, management_endpoint, region, "
+                "send_json_message, send_message, send_to_tenant, send_to_user, text)",
             )
         ],
     ),
@@ -694,7 +695,12 @@ CASES = [
     Case(
         "missing_runtime_required_operation",
         [("    - name: delete_connection\n", "    - name: close_connection\n")],
-        [("\n  operations:", "streamer.operations: the runtime needs operation(s) delete_connection; add them")],
+        [
+            (
+                "\n  operations:\n    - name: post_to_connection",
+                "streamer.operations: the runtime needs operation(s) delete_connection; add them",
+            )
+        ],
     ),
     Case(
         "missing_runtime_required_route",
@@ -738,8 +744,9 @@ CASES = [
             (
                 "    - name: text\n",
                 "context.fields[21].name: field name 'text' is taken by a runtime context member (app, as_websocket, "
-                "broadcast, disconnect, get_connection, json, lambda_context, management_endpoint, region, "
-                "send_json_message, send_message, text)",
+                "broadcast, broadcast_json, connection_metadata, disconnect, get_connection, is_connect_event, "
+                "is_disconnect_event, is_message_event, json, lambda_context, management_endpoint, region, "
+                "send_json_message, send_message, send_to_tenant, send_to_user, text)",
             ),
             ("\nroutes:", "routes: the runtime needs route(s) $default; add them"),
             (
@@ -750,6 +757,171 @@ CASES = [
             (
                 "      output: connection\n",
                 "streamer.operations[1].output: unknown shape 'connection'; known: connection_info",
+            ),
+        ],
+    ),
+]
+
+
+STORE_ERRORS = "StoreTableNotFoundError, StoreThrottledError, StoreUnavailableError"
+CONNECTION_FIELDS = "created_at, expires_at, id, metadata, principal, tenant_id, user_id"
+CASES += [
+    # --- connections and store -------------------------------------------------------------------
+    Case(
+        "connection_record_without_a_key",
+        [("      attribute: connection_id\n      key: true\n", "      attribute: connection_id\n")],
+        [
+            (
+                "\n  fields:\n    - name: id\n",
+                "connections.fields: exactly one field must be the record's key (key: true); none is",
+            )
+        ],
+    ),
+    Case(
+        "ttl_on_a_string_field_and_twice",
+        [("      attribute: user_id\n", "      attribute: user_id\n      ttl: true\n")],
+        [
+            (
+                "      ttl: true\n      doc: Who connected",
+                "connections.fields[1].ttl: the TTL attribute must be a timestamp field, not string",
+            ),
+            (
+                "      ttl: true\n      doc: When the record expires",
+                "connections.fields[4].ttl: exactly one field may be the TTL attribute; 'user_id' already is",
+            ),
+        ],
+    ),
+    Case(
+        "index_on_an_unknown_field_and_a_non_timestamp_sort",
+        [
+            ("        field: user_id\n", "        field: user\n"),
+            (
+                "        sort_field: created_at\n        doc: Connections of one tenant",
+                "        sort_field: tenant_id\n        doc: Connections of one tenant",
+            ),
+        ],
+        [
+            (
+                "        field: user\n",
+                f"connections.table.indexes[0].field: unknown connection field 'user'; known: {CONNECTION_FIELDS}",
+            ),
+            (
+                "        sort_field: tenant_id",
+                "connections.table.indexes[1].sort_field: an index sort_field must be a timestamp field; "
+                "'tenant_id' is string",
+            ),
+        ],
+    ),
+    Case(
+        "store_operation_with_the_wrong_output_and_index",
+        [
+            ("      output: optional_connection\n", "      output: count\n"),
+            ("      index: by_user\n", "      index: by_tenant\n"),
+        ],
+        [
+            (
+                "      output: count\n      errors: [StoreThrottledError, StoreUnavailableError, "
+                "StoreTableNotFoundError]\n    - name: delete",
+                "store.operations[1].output: store operation 'get' returns optional_connection, not count",
+            ),
+            (
+                "      index: by_tenant\n      input:\n        - name: user_id",
+                "store.operations[3].index: index 'by_tenant' is partitioned by 'tenant_id', "
+                "but the operation takes 'user_id'",
+            ),
+        ],
+    ),
+    Case(
+        "store_operation_with_an_undeclared_error",
+        [
+            (
+                "      output: count\n      errors: [StoreThrottledError,",
+                "      output: count\n      errors: [GoneError,",
+            )
+        ],
+        [
+            (
+                "      errors: [GoneError,",
+                f"store.operations[5].errors[0]: unknown store error 'GoneError'; known: {STORE_ERRORS}",
+            )
+        ],
+    ),
+    Case(
+        "runtime_record_fields_with_the_wrong_type",
+        [
+            ("    - name: created_at\n      type: timestamp\n", "    - name: created_at\n      type: string\n"),
+            ("        type: string_list\n", "        type: json_map\n"),
+        ],
+        [
+            (
+                "      type: string\n      attribute: created_at",
+                "connections.fields[3].type: the runtime needs 'created_at' to be a timestamp field, not string",
+            ),
+            (
+                "        type: json_map\n        doc: Scopes",
+                "connections.principal.fields[1].type: the runtime needs 'scopes' to be a string_list field, "
+                "not json_map",
+            ),
+            (
+                "        sort_field: created_at\n        doc: Connections of one user",
+                "connections.table.indexes[0].sort_field: an index sort_field must be a timestamp field; "
+                "'created_at' is string",
+            ),
+            (
+                "        sort_field: created_at\n        doc: Connections of one tenant",
+                "connections.table.indexes[1].sort_field: an index sort_field must be a timestamp field; "
+                "'created_at' is string",
+            ),
+        ],
+    ),
+    Case(
+        "counter_item_could_collide_with_a_connection",
+        [('      partition: "COUNTER#connections"', '      partition: "CONN#counter"')],
+        [
+            (
+                '      partition: "CONN#counter"',
+                "connections.table.counter.partition: the counter's partition 'CONN#counter' starts with "
+                "item_prefix 'CONN#' and could collide with a connection's item",
+            )
+        ],
+    ),
+    Case(
+        "missing_runtime_store_operation_and_unknown_lifetime",
+        [
+            ("    - name: count_active\n", "    - name: count_all\n"),
+            ("  lifetime: connection_seconds\n", "  lifetime: connection_hours\n"),
+        ],
+        [
+            (
+                "  lifetime: connection_hours",
+                "connections.lifetime: unknown limit 'connection_hours'; "
+                "known: connection_seconds, frame_bytes, idle_seconds, message_bytes",
+            ),
+            (
+                "\n  operations:\n    - name: save",
+                "store.operations: the runtime needs store operation(s) count_active; add them",
+            ),
+            (
+                "    - name: count_all",
+                "store.operations[5].name: unknown store operation 'count_all'; "
+                "known: count_active, delete, get, list_by_tenant, list_by_user, save",
+            ),
+        ],
+    ),
+    Case(
+        "store_class_clash_and_an_attribute_taken_by_a_key",
+        [
+            ("    base: ConnectionStoreError\n", "    base: GoneError\n"),
+            ("      attribute: metadata\n", "      attribute: pk\n"),
+        ],
+        [
+            (
+                "      attribute: pk\n",
+                "connections.fields[5].attribute: attribute 'pk' is taken by connections.table.partition_key",
+            ),
+            (
+                "    base: GoneError",
+                "store.errors.base: duplicate class name 'GoneError' (first at errors.management.errors[0].class)",
             ),
         ],
     ),

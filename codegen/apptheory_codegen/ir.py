@@ -176,6 +176,100 @@ class Streamer:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordField:
+    """A field of the connection record or of its principal."""
+
+    name: Name
+    kind: str
+    attribute_literal: str
+    """DynamoDB attribute name as a literal ("" for principal fields, which live inside one JSON attribute)."""
+    key: bool
+    ttl: bool
+    py_type: str
+    py_default: str
+    """The dataclass default expression ("" for the key, which every record must have)."""
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionIndex:
+    name: Name
+    index_name_literal: str
+    field: RecordField
+    sort_field: RecordField
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class Connections:
+    """The connection record and its DynamoDB layout."""
+
+    class_name: str
+    doc: Doc
+    lifetime_const: str
+    lifetime_seconds: int
+    fields: tuple[RecordField, ...]
+    key: RecordField
+    created: RecordField
+    """When the record was saved (filled in by save when absent)."""
+    ttl: RecordField
+    principal_class: str
+    principal_doc: Doc
+    principal_fields: tuple[RecordField, ...]
+    partition_key_literal: str
+    sort_key_literal: str
+    item_prefix_literal: str
+    item_sort_literal: str
+    indexes: tuple[ConnectionIndex, ...]
+    counter_partition_literal: str
+    counter_sort_literal: str
+    counter_attribute_literal: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoreError:
+    class_name: str
+    aws_codes_literal: str
+    retryable: bool
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class StoreInput:
+    name: Name
+    kind: str
+    py_type: str
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class StoreOperation:
+    name: Name
+    doc: Doc
+    inputs: tuple[StoreInput, ...]
+    params_py: str
+    """Parameters after self, e.g. "connection_id: str"."""
+    args_py: str
+    """The same parameters as call arguments, e.g. "connection_id"."""
+    output: str
+    py_return: str
+    index: ConnectionIndex | None
+    errors: tuple[StoreError, ...]
+    error_classes_literal: str
+
+
+@dataclass(frozen=True, slots=True)
+class Store:
+    doc: Doc
+    table_env_literal: str
+    error_base: str
+    error_network: str
+    """Class raised when the store cannot be reached (one of errors)."""
+    errors: tuple[StoreError, ...]
+    operations: tuple[StoreOperation, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Fixture:
     file: str
     file_literal: str
@@ -219,6 +313,8 @@ class Api:
     py_streamer_error_imports: str
     py_all: tuple[str, ...]
     streamer: Streamer
+    connections: Connections
+    store: Store
     fixtures: tuple[Fixture, ...]
     fixtures_dir_literal: str
     ts_package: str = ""

@@ -260,6 +260,13 @@ CONTEXT_MEMBERS = frozenset(
         "app",
         "lambda_context",
         "as_websocket",
+        "is_connect_event",
+        "is_disconnect_event",
+        "is_message_event",
+        "broadcast_json",
+        "connection_metadata",
+        "send_to_user",
+        "send_to_tenant",
     ]
 )
 

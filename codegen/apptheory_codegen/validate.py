@@ -10,6 +10,7 @@ import keyword
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import jsonschema
@@ -58,6 +59,31 @@ RUNTIME_NEEDS = {
     "app error code": ("app.bad_request", "app.not_found", "app.internal"),
     "AWS error code": ("GoneException", "PayloadTooLargeException"),
     "message": ("invalid_base64", "invalid_json", "invalid_event", "route_not_found", "internal"),
+    "connection field": ("id", "user_id", "tenant_id", "created_at", "expires_at", "metadata", "principal"),
+    "principal field": ("subject", "scopes", "claims"),
+    "store operation": ("save", "get", "delete", "list_by_user", "list_by_tenant", "count_active"),
+}
+# Types the runtimes rely on for the record's and the principal's fields.
+RECORD_FIELD_KINDS = {
+    "id": "string",
+    "user_id": "string",
+    "tenant_id": "string",
+    "created_at": "timestamp",
+    "expires_at": "timestamp",
+    "metadata": "string_map",
+    "principal": "principal",
+    "subject": "string",
+    "scopes": "string_list",
+    "claims": "json_map",
+}
+# Store operations the runtimes implement: (inputs as (name, type), output, whether it queries an index).
+STORE_SIGNATURES: dict[str, tuple[tuple[tuple[str, str], ...], str, bool]] = {
+    "save": ((("connection", "connection"),), "none", False),
+    "get": ((("connection_id", "string"),), "optional_connection", False),
+    "delete": ((("connection_id", "string"),), "none", False),
+    "list_by_user": ((("user_id", "string"),), "connection_list", True),
+    "list_by_tenant": ((("tenant_id", "string"),), "connection_list", True),
+    "count_active": ((), "count", False),
 }
 
 PY_TYPES = {
@@ -77,6 +103,21 @@ PY_SHAPE_TYPES = {
     "timestamp": ("datetime | None", "_wire_timestamp"),
 }
 PY_INPUT_TYPES = {"string": "str", "bytes": "bytes"}
+# Connection and principal field types: (Python type, dataclass default).
+PY_RECORD_TYPES = {
+    "string": ("str", '""'),
+    "timestamp": ("datetime | None", "None"),
+    "string_map": ("dict[str, str]", "field(default_factory=dict)"),
+    "string_list": ("tuple[str, ...]", "()"),
+    "json_map": ("dict[str, JsonValue]", "field(default_factory=dict)"),
+}
+PY_STORE_INPUT_TYPES = {"string": "str"}  # a connection input is the record class
+PY_STORE_OUTPUTS = {
+    "none": "None",
+    "optional_connection": "{cls} | None",
+    "connection_list": "list[{cls}]",
+    "count": "int",
+}
 
 Path = list[str | int]
 
@@ -484,7 +525,16 @@ def build(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...] = ()) ->
         for j, code in enumerate(o["errors"]):
             c.known([*base, "errors", j], code, aws_codes, "AWS error code")
 
+    _check_connections(c, doc, limit_names, class_items)
+
+    conn_fields = doc["connections"]["fields"]
     needs: dict[str, tuple[list[str], Path]] = {
+        "connection field": ([f["name"] for f in conn_fields], ["connections", "fields"]),
+        "principal field": (
+            [f["name"] for f in doc["connections"]["principal"]["fields"]],
+            ["connections", "principal", "fields"],
+        ),
+        "store operation": ([o["name"] for o in doc["store"]["operations"]], ["store", "operations"]),
         "context field": ([f["name"] for f in fields], ["context", "fields"]),
         "route": ([r["key"] for r in routes], ["routes"]),
         "operation": ([o["name"] for o in ops], ["streamer", "operations"]),
@@ -502,6 +552,230 @@ def build(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...] = ()) ->
     if c.problems:
         raise IdlError(c.problems)
     return _to_ir(doc, display_path, fixtures)
+
+
+def _check_connections(c: _Checker, doc: Any, limit_names: list[str], class_items: list[tuple[Path, str]]) -> None:
+    """Semantic rules of the connections and store sections."""
+    conns = doc["connections"]
+    c.known(["connections", "lifetime"], conns["lifetime"], limit_names, "limit")
+    fields = conns["fields"]
+    base: Path = ["connections", "fields"]
+    _unique_names(c, [([*base, i, "name"], f["name"]) for i, f in enumerate(fields)], "connection field")
+    table = conns["table"]
+    reserved_attrs = {
+        table["partition_key"]: "connections.table.partition_key",
+        table["sort_key"]: "connections.table.sort_key",
+        table["counter"]["attribute"]: "connections.table.counter.attribute",
+    }
+    if table["partition_key"] == table["sort_key"]:
+        c.add(["connections", "table", "sort_key"], "the sort key must differ from the partition key")
+    c.unique((([*base, i, "attribute"], f["attribute"]) for i, f in enumerate(fields)), "attribute")
+    for i, f in enumerate(fields):
+        if f["attribute"] in reserved_attrs:
+            c.add([*base, i, "attribute"], f"attribute {f['attribute']!r} is taken by {reserved_attrs[f['attribute']]}")
+    for flag, kind, what in (("key", "string", "the record's key"), ("ttl", "timestamp", "the TTL attribute")):
+        flagged = [i for i, f in enumerate(fields) if f.get(flag)]
+        if not flagged:
+            c.add(base, f"exactly one field must be {what} ({flag}: true); none is")
+        for i in flagged[1:]:
+            c.add([*base, i, flag], f"exactly one field may be {what}; {fields[flagged[0]]['name']!r} already is")
+        for i in flagged:
+            if fields[i]["type"] != kind:
+                c.add([*base, i, flag], f"{what} must be a {kind} field, not {fields[i]['type']}")
+    principal = conns["principal"]
+    for where, items in (("fields", fields), ("principal", principal["fields"])):
+        for i, f in enumerate(items):
+            kind = RECORD_FIELD_KINDS.get(f["name"], f["type"])
+            if f["type"] != kind:
+                path: Path = (
+                    ["connections", where, i, "type"]
+                    if where == "fields"
+                    else ["connections", "principal", "fields", i, "type"]
+                )
+                c.add(path, f"the runtime needs {f['name']!r} to be a {kind} field, not {f['type']}")
+    _unique_names(
+        c,
+        [(["connections", "principal", "fields", i, "name"], f["name"]) for i, f in enumerate(principal["fields"])],
+        "principal field",
+    )
+    by_name = {f["name"]: f for f in fields}
+    indexes = table["indexes"]
+    ibase: Path = ["connections", "table", "indexes"]
+    _unique_names(c, [([*ibase, i, "name"], x["name"]) for i, x in enumerate(indexes)], "index")
+    c.unique((([*ibase, i, "index_name"], x["index_name"]) for i, x in enumerate(indexes)), "index name")
+    for i, x in enumerate(indexes):
+        for key, kind in (("field", "string"), ("sort_field", "timestamp")):
+            if c.known([*ibase, i, key], x[key], by_name, "connection field"):
+                target = by_name[x[key]]
+                if target["type"] != kind:
+                    c.add([*ibase, i, key], f"an index {key} must be a {kind} field; {x[key]!r} is {target['type']}")
+                elif key == "field" and target.get("key"):
+                    c.add([*ibase, i, key], f"{x[key]!r} is the record's key; index another field")
+    counter = table["counter"]
+    if counter["partition"].startswith(table["item_prefix"]):
+        c.add(
+            ["connections", "table", "counter", "partition"],
+            f"the counter's partition {counter['partition']!r} starts with item_prefix {table['item_prefix']!r} "
+            "and could collide with a connection's item",
+        )
+
+    store = doc["store"]
+    errors = store["errors"]["errors"]
+    ebase: Path = ["store", "errors", "errors"]
+    store_classes: list[tuple[Path, str]] = [(["store", "errors", "base"], store["errors"]["base"])]
+    store_classes += [([*ebase, i, "class"], e["class"]) for i, e in enumerate(errors)]
+    store_classes += [
+        (["connections", "class"], conns["class"]),
+        (["connections", "principal", "class"], principal["class"]),
+    ]
+    seen = {value: format_path(path) for path, value in reversed(class_items)}
+    for path, value in store_classes:
+        if value in seen:
+            c.add(path, f"duplicate class name {value!r} (first at {seen[value]})")
+        else:
+            seen[value] = format_path(path)
+    for path, value in store_classes:
+        _class_name(c, path, value)
+    c.unique(
+        (([*ebase, i, "aws_codes", j], code) for i, e in enumerate(errors) for j, code in enumerate(e["aws_codes"])),
+        "DynamoDB error code",
+    )
+    error_classes = [e["class"] for e in errors]
+    c.known(["store", "errors", "network"], store["errors"]["network"], error_classes, "store error")
+    index_names = {x["name"]: x for x in indexes}
+    ops = store["operations"]
+    _unique_names(c, [(["store", "operations", i, "name"], o["name"]) for i, o in enumerate(ops)], "store operation")
+    for i, o in enumerate(ops):
+        obase: Path = ["store", "operations", i]
+        if not c.known([*obase, "name"], o["name"], STORE_SIGNATURES, "store operation"):
+            continue
+        inputs, output, queries = STORE_SIGNATURES[o["name"]]
+        declared = tuple((p["name"], p["type"]) for p in o["input"])
+        if declared != inputs:
+            wanted = ", ".join(f"{n}: {t}" for n, t in inputs) or "nothing"
+            c.add([*obase, "input"], f"store operation {o['name']!r} takes ({wanted})")
+        if o["output"] != output:
+            c.add([*obase, "output"], f"store operation {o['name']!r} returns {output}, not {o['output']}")
+        if queries and "index" not in o:
+            c.add(obase, f"store operation {o['name']!r} queries an index: add index (one of {', '.join(index_names)})")
+        elif not queries and "index" in o:
+            c.add([*obase, "index"], f"store operation {o['name']!r} does not query an index")
+        elif queries and c.known([*obase, "index"], o["index"], index_names, "index"):
+            field_name = index_names[o["index"]]["field"]
+            if inputs and field_name in by_name and field_name != inputs[0][0]:
+                c.add(
+                    [*obase, "index"],
+                    f"index {o['index']!r} is partitioned by {field_name!r}, but the operation takes {inputs[0][0]!r}",
+                )
+        c.unique((([*obase, "errors", j], e) for j, e in enumerate(o["errors"])), "store error")
+        for j, e in enumerate(o["errors"]):
+            c.known([*obase, "errors", j], e, error_classes, "store error")
+
+
+def _record_field(f: dict[str, Any]) -> ir.RecordField:
+    py_type, default = PY_RECORD_TYPES.get(f["type"], ("", ""))
+    return ir.RecordField(
+        name=_name(f["name"]),
+        kind=f["type"],
+        attribute_literal=literal(f["attribute"]) if "attribute" in f else "",
+        key=bool(f.get("key", False)),
+        ttl=bool(f.get("ttl", False)),
+        py_type=py_type,
+        py_default="" if f.get("key") else default,
+        doc=_doc(f["doc"]),
+    )
+
+
+def _connections_ir(doc: Any) -> tuple[ir.Connections, ir.Store]:
+    conns = doc["connections"]
+    cls = conns["class"]
+    principal_class = conns["principal"]["class"]
+    fields = []
+    for f in conns["fields"]:
+        field = _record_field(f)
+        if f["type"] == "principal":
+            field = replace(field, py_type=f"{principal_class} | None", py_default="None")
+        fields.append(field)
+    by_name = {f.name.idl: f for f in fields}
+    table = conns["table"]
+    indexes = tuple(
+        ir.ConnectionIndex(
+            name=_name(x["name"]),
+            index_name_literal=literal(x["index_name"]),
+            field=by_name[x["field"]],
+            sort_field=by_name[x["sort_field"]],
+            doc=_doc(x["doc"]),
+        )
+        for x in table["indexes"]
+    )
+    by_index = {x.name.idl: x for x in indexes}
+    lifetime = next(lim["value"] for lim in doc["limits"] if lim["name"] == conns["lifetime"])
+    connections = ir.Connections(
+        class_name=cls,
+        doc=_doc(conns["doc"]),
+        lifetime_const=naming.const_name(conns["lifetime"]),
+        lifetime_seconds=lifetime,
+        fields=tuple(fields),
+        key=next(f for f in fields if f.key),
+        created=by_name["created_at"],
+        ttl=next(f for f in fields if f.ttl),
+        principal_class=principal_class,
+        principal_doc=_doc(conns["principal"]["doc"]),
+        principal_fields=tuple(_record_field(f) for f in conns["principal"]["fields"]),
+        partition_key_literal=literal(table["partition_key"]),
+        sort_key_literal=literal(table["sort_key"]),
+        item_prefix_literal=literal(table["item_prefix"]),
+        item_sort_literal=literal(table["item_sort"]),
+        indexes=indexes,
+        counter_partition_literal=literal(table["counter"]["partition"]),
+        counter_sort_literal=literal(table["counter"]["sort"]),
+        counter_attribute_literal=literal(table["counter"]["attribute"]),
+    )
+    store = doc["store"]
+    errors = tuple(
+        ir.StoreError(
+            class_name=e["class"],
+            aws_codes_literal=_tuple_literal(e["aws_codes"]),
+            retryable=e["retryable"],
+            doc=_doc(e["doc"]),
+        )
+        for e in store["errors"]["errors"]
+    )
+    by_class = {e.class_name: e for e in errors}
+    operations = []
+    for o in store["operations"]:
+        inputs = tuple(
+            ir.StoreInput(
+                name=_name(p["name"]),
+                kind=p["type"],
+                py_type=cls if p["type"] == "connection" else PY_STORE_INPUT_TYPES[p["type"]],
+                doc=_doc(p["doc"]),
+            )
+            for p in o["input"]
+        )
+        op_errors = tuple(by_class[e] for e in o["errors"])
+        operations.append(
+            ir.StoreOperation(
+                name=_name(o["name"]),
+                doc=_doc(o["doc"]),
+                inputs=inputs,
+                params_py="".join(f", {p.name.py}: {p.py_type}" for p in inputs),
+                args_py=", ".join(p.name.py for p in inputs),
+                output=o["output"],
+                py_return=PY_STORE_OUTPUTS[o["output"]].format(cls=cls),
+                index=by_index[o["index"]] if "index" in o else None,
+                errors=op_errors,
+                error_classes_literal=_tuple_literal([e.class_name for e in op_errors]),
+            )
+        )
+    return connections, ir.Store(
+        doc=_doc(store["doc"]),
+        table_env_literal=literal(store["table_env"]),
+        error_base=store["errors"]["base"],
+        error_network=store["errors"]["network"],
+        errors=errors,
+        operations=tuple(operations),
+    )
 
 
 def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.Api:
@@ -623,6 +897,7 @@ def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.
                 doc=_doc(o["doc"]),
             )
         )
+    connections, store = _connections_ir(doc)
     streamer = doc["streamer"]
     mgmt_base = doc["errors"]["management"]["base"]
     mgmt_server = doc["errors"]["management"]["server"]
@@ -739,6 +1014,8 @@ def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.
             shapes=shapes,
             operations=tuple(operations),
         ),
+        connections=connections,
+        store=store,
         fixtures=fixtures,
         fixtures_dir_literal=literal("../../../contract-tests/fixtures"),
         ts_package=doc["targets"].get("ts", {}).get("package", ""),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from apptheory import derive
 from apptheory.context import Context, WebSocketContext
@@ -13,6 +13,9 @@ from apptheory.response import error_response, proxy_for
 from apptheory_generated.context import EventError
 from apptheory_generated.errors import APP_ERROR_STATUS, AppError, Messages
 from apptheory_generated.streamer import ManagementClient
+
+if TYPE_CHECKING:
+    from apptheory_generated.store import ConnectionStore
 
 Handler = Callable[[Context], object]
 Middleware = Callable[[Handler], Handler]
@@ -54,6 +57,8 @@ class App:
         websocket_client_factory: ClientFactory | None = None,
         management_endpoint: str | None = None,
         default_handler: Handler | None = None,
+        connection_store: ConnectionStore | None = None,
+        auto_connections: bool = False,
     ) -> None:
         if websocket_client_factory is not None and not callable(websocket_client_factory):
             raise TypeError(
@@ -62,6 +67,11 @@ class App:
             )
         if default_handler is not None and not callable(default_handler):
             raise TypeError(f"default_handler must be callable as h(ctx), got {type(default_handler).__name__}")
+        if auto_connections and connection_store is None:
+            raise ValueError("auto_connections=True needs a connection_store (e.g. DynamoDBConnectionStore())")
+        self.connection_store = connection_store
+        # Saves after a 2xx $connect, deletes before $disconnect (Lift's EnableAutoConnectionManagement).
+        self._auto_connections = auto_connections
         # A default handler, like a route, only makes sense for WebSocket events: it turns support on.
         self._websocket_support = websocket_support or default_handler is not None
         self._client_factory = websocket_client_factory or _default_client_factory
@@ -192,6 +202,8 @@ class App:
         ctx = Context(event, lambda_context, request_id, websocket)
         handler = self._route(websocket.route_key)
         try:
+            if self._auto_connections:
+                return self._managed(handler, ctx, websocket)
             if handler is None:
                 raise Messages.ROUTE_NOT_FOUND.error()
             chain = handler if not self._middleware else self._chain(handler)
@@ -203,6 +215,32 @@ class App:
             return _app_error_response(Messages.INTERNAL.error(), request_id)
 
     __call__ = handle
+
+    def _managed(self, handler: Handler | None, ctx: Context, websocket: WebSocketContext) -> dict[str, Any]:
+        """Dispatch with the connection store kept in step: save after a 2xx $connect, delete before $disconnect
+        (also when no handler matches $disconnect)."""
+        from apptheory import lifecycle
+        from apptheory_generated.constants import ROUTE_CONNECT, ROUTE_DISCONNECT
+
+        store = self.connection_store
+        assert store is not None  # checked in __init__
+        route_key = websocket.route_key
+        if route_key == ROUTE_DISCONNECT:
+            try:
+                store.delete(websocket.connection_id)
+            except Exception as err:  # the client is gone either way: the handler still runs
+                lifecycle.log_store_failure(err, "delete", websocket)
+        if handler is None:
+            raise Messages.ROUTE_NOT_FOUND.error()
+        chain = handler if not self._middleware else self._chain(handler)
+        response = proxy_for(chain(ctx))
+        if route_key == ROUTE_CONNECT and 200 <= response["statusCode"] < 300:
+            try:
+                store.save(lifecycle.connection_from_event(websocket))
+            except Exception as err:  # an unsaved connection must not be accepted: reject the handshake
+                lifecycle.log_store_failure(err, "save", websocket)
+                return _app_error_response(Messages.INTERNAL.error(), websocket.request_id)
+        return response
 
 
 def _request_id(event: Mapping[str, Any], lambda_context: Any) -> str:

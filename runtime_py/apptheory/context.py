@@ -16,6 +16,8 @@ from apptheory_generated.streamer import ConnectionInfo, ManagementClient, check
 
 if TYPE_CHECKING:
     from apptheory.app import App
+    from apptheory.lifecycle import ConnectionMetadata
+    from apptheory_generated.store import ConnectionStore
 
 DEFAULT_BROADCAST_CONCURRENCY = 8
 
@@ -125,6 +127,20 @@ class WebSocketContext(WebSocketFields):
         """AWS region of the API ("" when unknown)."""
         return self._resolve()[1]
 
+    # ---- event kind (Lift's IsConnectEvent / IsDisconnectEvent / IsMessageEvent) ------------
+
+    def is_connect_event(self) -> bool:
+        """True for the $connect event (eventType CONNECT)."""
+        return self.event_type == constants.EVENT_TYPE_CONNECT
+
+    def is_disconnect_event(self) -> bool:
+        """True for the $disconnect event (eventType DISCONNECT)."""
+        return self.event_type == constants.EVENT_TYPE_DISCONNECT
+
+    def is_message_event(self) -> bool:
+        """True for a message on any other route (eventType MESSAGE)."""
+        return self.event_type == constants.EVENT_TYPE_MESSAGE
+
     # ---- body ------------------------------------------------------------------------------
 
     def text(self) -> str:
@@ -182,6 +198,36 @@ class WebSocketContext(WebSocketFields):
     def disconnect(self, connection_id: str | None = None) -> None:
         """Close a connection, the caller by default; one that is already gone counts as closed."""
         self._client().delete_connection(self.connection_id if connection_id is None else connection_id)
+
+    def broadcast_json(self, connection_ids: Iterable[str], value: Any) -> BroadcastResult:
+        """Broadcast a value as canonical JSON (Lift's BroadcastJSONMessage)."""
+        return self.broadcast(connection_ids, encode_json(value))
+
+    def connection_metadata(self, connection_id: str | None = None) -> ConnectionMetadata:
+        """What the management API knows about a connection, the caller by default (Lift's GetConnectionMetadata)."""
+        from apptheory.lifecycle import connection_metadata
+
+        return connection_metadata(self, connection_id)
+
+    def _store(self) -> ConnectionStore:
+        store = self._app.connection_store
+        if store is None:
+            raise ConfigurationError("no connection store: pass App(connection_store=...)")
+        return store
+
+    def send_to_user(self, user_id: str, value: Any) -> BroadcastResult:
+        """Send JSON to every live connection of a user (from the store); gone ones are deleted from the store."""
+        from apptheory.lifecycle import send_to_listed
+
+        store = self._store()
+        return send_to_listed(self, store, store.list_by_user, user_id, value)
+
+    def send_to_tenant(self, tenant_id: str, value: Any) -> BroadcastResult:
+        """Send JSON to every live connection of a tenant (from the store); gone ones are deleted from the store."""
+        from apptheory.lifecycle import send_to_listed
+
+        store = self._store()
+        return send_to_listed(self, store, store.list_by_tenant, tenant_id, value)
 
     def broadcast(
         self,

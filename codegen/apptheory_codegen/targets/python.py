@@ -24,6 +24,8 @@ OUTPUTS = (
     ("python/errors.py.j2", "python/{pkg}/errors.py"),
     ("python/streamer.py.j2", "python/{pkg}/streamer.py"),
     ("python/fake.py.j2", "python/{pkg}/fake.py"),
+    ("python/store.py.j2", "python/{pkg}/store.py"),
+    ("python/dynamodb.py.j2", "python/{pkg}/dynamodb.py"),
     ("python/test_contract_fixtures.py.j2", "python/tests/test_contract_fixtures.py"),
     ("python/test_derived_values.py.j2", "python/tests/test_derived_values.py"),
 )

@@ -34,6 +34,8 @@ ROUTE_EVENT_TYPES: Final = {
 
 MESSAGE_BYTES: Final = 131072
 """Largest message API Gateway accepts or delivers (128 KiB)."""
+CONNECTION_SECONDS: Final = 7200
+"""Longest a connection may stay open (2 hours)."""
 
 MANAGEMENT_RETRY_MODE: Final = "standard"
 MANAGEMENT_MAX_ATTEMPTS: Final = 3
