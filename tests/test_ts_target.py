@@ -90,7 +90,7 @@ def test_keyword_field_names_are_escaped_in_ts(tmp_path: Path) -> None:
     out = render.render(render.load_api(tmp_path))
     fields = out["ts/src/generated/fields.ts"]
     assert "  readonly class_: string;\n" in fields
-    assert "    this.class_ = parse.stringField(event, FIELD_CLASS);\n" in fields
+    assert "    this.class_ = parse.stringField(c0, FIELD_CLASS);\n" in fields
     assert json.loads(out["ts/package.json"])["name"] == "@golden/keywords"
 
 

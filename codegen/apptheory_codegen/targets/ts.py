@@ -92,6 +92,27 @@ class TsField:
     lowercase_keys: str
     flag: str
     doc: str
+    key: str = '""'
+    """The last path element: the member read from the field's container."""
+    where: str = '""'
+    """The path as error messages name it."""
+    flag_key: str = '""'
+    """The last element of the base64 flag path ("" without a flag)."""
+    args: str = ""
+    """Arguments of the parse call: the container variable, the spec, and the flag's container for a flag."""
+    lazy: bool = False
+    """Stored privately and exposed by a getter (a text body's bytes are made on first read)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TsContainer:
+    """One mapping on the way to fields, resolved once per event (parents first)."""
+
+    var: str
+    parent: str
+    key: str
+    where: str
+    path_text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +203,7 @@ class TsView:
     limits: tuple[TsConstant, ...]
     retry_mode: str
     max_attempts: int
-    containers: tuple[str, ...]
+    containers: tuple[TsContainer, ...]
     fields: tuple[TsField, ...]
     app_codes: tuple[TsConstant, ...]
     app_status: tuple[TsEntry, ...]
@@ -216,23 +237,8 @@ def build_view(api: ir.Api) -> TsView:
         limits=tuple(TsConstant(lim.name.const, str(lim.value), lim.doc.text) for lim in api.limits),
         retry_mode=ts_string(api.streamer.retry_mode),
         max_attempts=api.streamer.max_attempts,
-        containers=tuple(ts_array(parts) for parts in api.event_containers),
-        fields=tuple(
-            TsField(
-                name=f.name.ts,
-                const=f"FIELD_{f.name.const}",
-                type=FIELD_TYPES[f.kind][0],
-                parse=FIELD_TYPES[f.kind][1],
-                path=ts_array(f.path),
-                path_text=f.path_text,
-                required=_bool(f.required),
-                trim=_bool(f.trim),
-                lowercase_keys=_bool(f.lowercase_keys),
-                flag=ts_array(f.base64_flag_path),
-                doc=f.doc.text,
-            )
-            for f in api.fields
-        ),
+        containers=_containers(api),
+        fields=tuple(_field(f, _container_vars(api)) for f in api.fields),
         app_codes=tuple(
             TsConstant(a.name.const, ts_string(a.code), f"{a.doc.text} (HTTP {a.status})") for a in api.app_codes
         ),
@@ -315,6 +321,58 @@ def build_view(api: ir.Api) -> TsView:
             for op in api.streamer.operations
             if op.output is not None
         ),
+    )
+
+
+def _container_vars(api: ir.Api) -> dict[tuple[str, ...], str]:
+    """Variable of each container in the generated parser: `root` for the event, c0, c1... in IDL order."""
+    names: dict[tuple[str, ...], str] = {(): "root"}
+    for index, parts in enumerate(api.event_containers):
+        names[tuple(parts)] = f"c{index}"
+    return names
+
+
+def _containers(api: ir.Api) -> tuple[TsContainer, ...]:
+    names = _container_vars(api)
+    seen: set[tuple[str, ...]] = {()}
+    out = []
+    for parts in api.event_containers:
+        parent = tuple(parts[:-1])
+        if parent not in seen:
+            raise GenerateError(f"event container {'.'.join(parts)}: its parent is not a container listed before it")
+        seen.add(tuple(parts))
+        where = ".".join(parts)
+        out.append(TsContainer(names[tuple(parts)], names[parent], ts_string(parts[-1]), ts_string(where), where))
+    return tuple(out)
+
+
+def _field(f: ir.ContextField, names: dict[tuple[str, ...], str]) -> TsField:
+    def holder(path: tuple[str, ...]) -> str:
+        parent = tuple(path[:-1])
+        if parent not in names:
+            raise GenerateError(f"context field {f.path_text}: {'.'.join(parent)} is not an event container")
+        return names[parent]
+
+    args = f"{holder(f.path)}, FIELD_{f.name.const}"
+    if f.base64_flag_path:
+        args += f", {holder(f.base64_flag_path)}"
+    return TsField(
+        name=f.name.ts,
+        const=f"FIELD_{f.name.const}",
+        type=FIELD_TYPES[f.kind][0],
+        parse=FIELD_TYPES[f.kind][1],
+        path=ts_array(f.path),
+        path_text=f.path_text,
+        required=_bool(f.required),
+        trim=_bool(f.trim),
+        lowercase_keys=_bool(f.lowercase_keys),
+        flag=ts_array(f.base64_flag_path),
+        doc=f.doc.text,
+        key=ts_string(f.path[-1]),
+        where=ts_string(".".join(f.path)),
+        flag_key=ts_string(f.base64_flag_path[-1] if f.base64_flag_path else ""),
+        args=args,
+        lazy=f.kind == "bytes",
     )
 
 

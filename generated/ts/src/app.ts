@@ -31,7 +31,7 @@ export interface AppOptions {
   readonly webSocketSupport?: boolean;
   /** Builds management clients; defaults to the SDK-backed `streamer.newClient`. Not a function: TypeError. */
   readonly webSocketClientFactory?: ClientFactory;
-  /** Explicit management endpoint (otherwise derived from the event, see DESIGN.md). */
+  /** Explicit management endpoint (else derived from the event: docs/runtime.md "Management endpoint and region"). */
   readonly managementEndpoint?: string;
   /** Handler for route keys with no exact registration (tried before `$default`). */
   readonly defaultHandler?: Handler;
@@ -74,6 +74,14 @@ export class App implements ContextHost {
   readonly #clients = new Map<string, ManagementClient>();
   #lastClient: readonly [string, string | undefined, ManagementClient] | undefined;
   readonly #endpoints = new Map<string, readonly [string, string]>();
+  #lastEndpoint: readonly [string, string, string, string, readonly [string, string]] | undefined;
+  /**
+   * The variables endpoint and region derivation read (APPTHEORY_WS_MANAGEMENT_ENDPOINT, AWS_REGION,
+   * AWS_DEFAULT_REGION), copied on the first event instead of read per event: process.env is a slow
+   * lookup in Node, and Lambda's environment does not change while the process lives. A test that
+   * changes one of them after the app handled an event calls `refreshEnvironment()`.
+   */
+  #env: derive.Env | undefined;
 
   constructor(options: AppOptions = {}) {
     // A default handler, like a route, only makes sense for WebSocket events: it turns support on.
@@ -147,15 +155,25 @@ export class App implements ContextHost {
     return client;
   }
 
+  /** Re-read the environment variables the endpoint and region come from (for tests that change them). */
+  refreshEnvironment(): this {
+    this.#env = undefined;
+    this.#endpoints.clear();
+    this.#lastEndpoint = undefined;
+    return this;
+  }
+
   /** (management endpoint, region) for an event's fields, memoized per distinct input. */
   resolveEndpoint(domainName: string, stage: string, apiId: string, path: string): readonly [string, string] {
-    const env = process.env;
-    const overrideEnv = env[derive.ENDPOINT_ENV] ?? "";
-    const awsRegion = env["AWS_REGION"] ?? "";
-    const defaultRegion = env["AWS_DEFAULT_REGION"] ?? "";
-    const key = [domainName, stage, apiId, path, overrideEnv, awsRegion, defaultRegion].join("\n");
+    const last = this.#lastEndpoint;
+    if (last !== undefined && last[0] === domainName && last[1] === stage && last[2] === apiId && last[3] === path) {
+      return last[4];
+    }
+    // Length-prefixed: no two different inputs share a key, whatever characters they hold.
+    const key = `${domainName.length}:${domainName}${stage.length}:${stage}${apiId.length}:${apiId}${path}`;
     let resolved = this.#endpoints.get(key);
     if (resolved === undefined) {
+      const env = (this.#env ??= snapshotEnvironment());
       const endpoint = derive.managementEndpoint({
         override: this.managementEndpoint ?? "",
         domainName,
@@ -168,6 +186,7 @@ export class App implements ContextHost {
       // Bounded: a warm container sees few distinct APIs.
       if (this.#endpoints.size < MAX_MEMOIZED_ENDPOINTS) this.#endpoints.set(key, resolved);
     }
+    this.#lastEndpoint = [domainName, stage, apiId, path, resolved];
     return resolved;
   }
 
@@ -268,6 +287,16 @@ function requestIdOf(
   const fromLambda: unknown = lambdaContext?.awsRequestId;
   if (typeof fromLambda === "string" && pyStrip(fromLambda)) return pyStrip(fromLambda);
   return randomUUID().replaceAll("-", "");
+}
+
+/** The variables derive.managementEndpoint and derive.region read, copied out of process.env. */
+function snapshotEnvironment(): derive.Env {
+  const env = process.env;
+  return {
+    [derive.ENDPOINT_ENV]: env[derive.ENDPOINT_ENV],
+    AWS_REGION: env["AWS_REGION"],
+    AWS_DEFAULT_REGION: env["AWS_DEFAULT_REGION"],
+  };
 }
 
 function appErrorResponse(err: AppError, requestId: string): ProxyResponse {

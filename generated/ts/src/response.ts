@@ -97,7 +97,7 @@ export class Response {
 /** What a handler may return (checked at run time: a plain object or array is sent as JSON). */
 export type HandlerResult = Response | Uint8Array | string | object | null | undefined | void;
 
-/** Turn a handler's return value into a Response (see DESIGN.md "Handler result"). */
+/** Turn a handler's return value into a Response (docs/runtime.md "Handler results"). */
 export function fromResult(result: unknown): Response {
   if (result instanceof Response) return result;
   if (result === null || result === undefined) return new Response();

@@ -644,3 +644,54 @@ test("the WebSocket context exposes every IDL field", async () => {
     region: "us-east-1",
   });
 });
+
+test("a send that fails before the call is a rejected promise, never a synchronous throw", async () => {
+  const app = createApp({ webSocketClientFactory: fake().clientFactory });
+  const outcomes: string[] = [];
+  app.webSocket("$default", async (ctx) => {
+    const ws = ctx.asWebSocket();
+    const sends = [
+      () => ws.sendJSONMessage({ n: Number.NaN }),
+      () => ws.sendMessage(42 as unknown as string),
+      () => ws.sendMessage(new Uint8Array(MESSAGE_BYTES + 1)),
+    ];
+    for (const send of sends) {
+      const pending = send();
+      assert.ok(pending instanceof Promise);
+      await pending.catch((err: unknown) => outcomes.push((err as Error).name));
+    }
+  });
+  await app.handle(webSocketEvent("$default"));
+  assert.deepEqual(outcomes, ["JsonEncodingError", "TypeError", "PayloadTooLargeError"]);
+});
+
+test("the endpoint's environment variables are read on the first event; refreshEnvironment() re-reads them", async () => {
+  const name = "APPTHEORY_WS_MANAGEMENT_ENDPOINT";
+  const saved = process.env[name];
+  try {
+    process.env[name] = "https://first.example/one";
+    const app = createApp({ webSocketClientFactory: fake().clientFactory });
+    app.webSocket("$default", (ctx) => ({ endpoint: ctx.asWebSocket().managementEndpoint }));
+    const endpoint = async (): Promise<unknown> =>
+      JSON.parse((await app.handle(webSocketEvent("$default"))).body)["endpoint"];
+    assert.equal(await endpoint(), "https://first.example/one");
+    process.env[name] = "https://second.example/two";
+    assert.equal(await endpoint(), "https://first.example/one");
+    assert.equal(app.refreshEnvironment(), app);
+    assert.equal(await endpoint(), "https://second.example/two");
+  } finally {
+    if (saved === undefined) delete process.env[name];
+    else process.env[name] = saved;
+  }
+});
+
+test("a text body's bytes are its UTF-8 (lone surrogates as U+FFFD), the same array on every read", async () => {
+  const app = createApp();
+  app.webSocket("$default", (ctx) => {
+    const ws = ctx.asWebSocket();
+    assert.equal(ws.body, ws.body);
+    return { hex: Buffer.from(ws.body).toString("hex"), text: ws.text() };
+  });
+  const body = JSON.parse((await app.handle(webSocketEvent("$default", { body: "h\u00e9\ud800" }))).body);
+  assert.deepEqual(body, { hex: "68c3a9efbfbd", text: "h\u00e9\ufffd" });
+});

@@ -3,206 +3,270 @@
 
 import * as parse from "../event.js";
 import type { EventRecord, FieldSpec, JsonValue, MultiMap, StringMap } from "../event.js";
-
-/** Every mapping on the way to a field, parents first: each is checked before any field is read. */
-const CONTAINERS: readonly (readonly string[])[] = [["requestContext"], ["requestContext", "identity"]];
+import { encodeUtf8 } from "../text.js";
 
 /** requestContext.connectionId */
 const FIELD_CONNECTION_ID: FieldSpec = {
   path: ["requestContext", "connectionId"],
+  key: "connectionId",
+  where: "requestContext.connectionId",
   required: true,
   trim: true,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** requestContext.routeKey */
 const FIELD_ROUTE_KEY: FieldSpec = {
   path: ["requestContext", "routeKey"],
+  key: "routeKey",
+  where: "requestContext.routeKey",
   required: true,
   trim: true,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** requestContext.eventType */
 const FIELD_EVENT_TYPE: FieldSpec = {
   path: ["requestContext", "eventType"],
+  key: "eventType",
+  where: "requestContext.eventType",
   required: false,
   trim: true,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** requestContext.domainName */
 const FIELD_DOMAIN_NAME: FieldSpec = {
   path: ["requestContext", "domainName"],
+  key: "domainName",
+  where: "requestContext.domainName",
   required: false,
   trim: true,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** requestContext.stage */
 const FIELD_STAGE: FieldSpec = {
   path: ["requestContext", "stage"],
+  key: "stage",
+  where: "requestContext.stage",
   required: false,
   trim: true,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** requestContext.requestId */
 const FIELD_REQUEST_ID: FieldSpec = {
   path: ["requestContext", "requestId"],
+  key: "requestId",
+  where: "requestContext.requestId",
   required: false,
   trim: true,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** requestContext.apiId */
 const FIELD_API_ID: FieldSpec = {
   path: ["requestContext", "apiId"],
+  key: "apiId",
+  where: "requestContext.apiId",
   required: false,
   trim: true,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** requestContext.messageId */
 const FIELD_MESSAGE_ID: FieldSpec = {
   path: ["requestContext", "messageId"],
+  key: "messageId",
+  where: "requestContext.messageId",
   required: false,
   trim: true,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** requestContext.connectedAt */
 const FIELD_CONNECTED_AT: FieldSpec = {
   path: ["requestContext", "connectedAt"],
+  key: "connectedAt",
+  where: "requestContext.connectedAt",
   required: false,
   trim: false,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** requestContext.requestTimeEpoch */
 const FIELD_REQUEST_TIME: FieldSpec = {
   path: ["requestContext", "requestTimeEpoch"],
+  key: "requestTimeEpoch",
+  where: "requestContext.requestTimeEpoch",
   required: false,
   trim: false,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** requestContext.identity.sourceIp */
 const FIELD_SOURCE_IP: FieldSpec = {
   path: ["requestContext", "identity", "sourceIp"],
+  key: "sourceIp",
+  where: "requestContext.identity.sourceIp",
   required: false,
   trim: true,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** requestContext.identity.userAgent */
 const FIELD_USER_AGENT: FieldSpec = {
   path: ["requestContext", "identity", "userAgent"],
+  key: "userAgent",
+  where: "requestContext.identity.userAgent",
   required: false,
   trim: false,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** headers */
 const FIELD_HEADERS: FieldSpec = {
   path: ["headers"],
+  key: "headers",
+  where: "headers",
   required: false,
   trim: false,
   lowercaseKeys: true,
   flag: [],
+  flagKey: "",
 };
 
 /** multiValueHeaders */
 const FIELD_MULTI_VALUE_HEADERS: FieldSpec = {
   path: ["multiValueHeaders"],
+  key: "multiValueHeaders",
+  where: "multiValueHeaders",
   required: false,
   trim: false,
   lowercaseKeys: true,
   flag: [],
+  flagKey: "",
 };
 
 /** queryStringParameters */
 const FIELD_QUERY: FieldSpec = {
   path: ["queryStringParameters"],
+  key: "queryStringParameters",
+  where: "queryStringParameters",
   required: false,
   trim: false,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** multiValueQueryStringParameters */
 const FIELD_MULTI_VALUE_QUERY: FieldSpec = {
   path: ["multiValueQueryStringParameters"],
+  key: "multiValueQueryStringParameters",
+  where: "multiValueQueryStringParameters",
   required: false,
   trim: false,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** requestContext.authorizer */
 const FIELD_AUTHORIZER: FieldSpec = {
   path: ["requestContext", "authorizer"],
+  key: "authorizer",
+  where: "requestContext.authorizer",
   required: false,
   trim: false,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** path */
 const FIELD_PATH: FieldSpec = {
   path: ["path"],
+  key: "path",
+  where: "path",
   required: false,
   trim: true,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** body */
 const FIELD_BODY: FieldSpec = {
   path: ["body"],
+  key: "body",
+  where: "body",
   required: false,
   trim: false,
   lowercaseKeys: false,
   flag: ["isBase64Encoded"],
+  flagKey: "isBase64Encoded",
 };
 
 /** isBase64Encoded */
 const FIELD_IS_BASE64: FieldSpec = {
   path: ["isBase64Encoded"],
+  key: "isBase64Encoded",
+  where: "isBase64Encoded",
   required: false,
   trim: false,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** requestContext.disconnectStatusCode */
 const FIELD_DISCONNECT_STATUS_CODE: FieldSpec = {
   path: ["requestContext", "disconnectStatusCode"],
+  key: "disconnectStatusCode",
+  where: "requestContext.disconnectStatusCode",
   required: false,
   trim: false,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** requestContext.disconnectReason */
 const FIELD_DISCONNECT_REASON: FieldSpec = {
   path: ["requestContext", "disconnectReason"],
+  key: "disconnectReason",
+  where: "requestContext.disconnectReason",
   required: false,
   trim: false,
   lowercaseKeys: false,
   flag: [],
+  flagKey: "",
 };
 
 /** Typed view of one API Gateway WebSocket event. */
@@ -243,8 +307,8 @@ export class WebSocketFields {
   readonly authorizer: JsonValue;
   /** Request path, present only when a custom-domain mapping forwards one. (event path: path) */
   readonly path: string;
-  /** Frame payload, base64-decoded when the frame was binary. (event path: body) */
-  readonly body: Uint8Array;
+  // A text frame's body is kept as the string until its bytes are read.
+  #body: Uint8Array | string;
   /** True when API Gateway base64-encoded the payload (binary frame). (event path: isBase64Encoded) */
   readonly isBase64: boolean;
   /** WebSocket close code, on DISCONNECT events. (event path: requestContext.disconnectStatusCode) */
@@ -252,30 +316,45 @@ export class WebSocketFields {
   /** Close reason, on DISCONNECT events. (event path: requestContext.disconnectReason) */
   readonly disconnectReason: string;
 
-  /** Read every field from a raw API Gateway event; throws EventError naming the bad path. */
+  /**
+   * Read every field from a raw API Gateway event; throws EventError naming the bad path. The mappings on
+   * the way to the fields are checked first, parents first, then the fields in IDL order: the first
+   * failure answers, as in every language. Containers: requestContext, requestContext.identity.
+   */
   constructor(event: EventRecord) {
-    parse.checkContainers(event, CONTAINERS);
-    this.connectionId = parse.stringField(event, FIELD_CONNECTION_ID);
-    this.routeKey = parse.stringField(event, FIELD_ROUTE_KEY);
-    this.eventType = parse.stringField(event, FIELD_EVENT_TYPE);
-    this.domainName = parse.stringField(event, FIELD_DOMAIN_NAME);
-    this.stage = parse.stringField(event, FIELD_STAGE);
-    this.requestId = parse.stringField(event, FIELD_REQUEST_ID);
-    this.apiId = parse.stringField(event, FIELD_API_ID);
-    this.messageId = parse.stringField(event, FIELD_MESSAGE_ID);
-    this.connectedAt = parse.timestampField(event, FIELD_CONNECTED_AT);
-    this.requestTime = parse.timestampField(event, FIELD_REQUEST_TIME);
-    this.sourceIp = parse.stringField(event, FIELD_SOURCE_IP);
-    this.userAgent = parse.stringField(event, FIELD_USER_AGENT);
-    this.headers = parse.stringMapField(event, FIELD_HEADERS);
-    this.multiValueHeaders = parse.multiMapField(event, FIELD_MULTI_VALUE_HEADERS);
-    this.query = parse.stringMapField(event, FIELD_QUERY);
-    this.multiValueQuery = parse.multiMapField(event, FIELD_MULTI_VALUE_QUERY);
-    this.authorizer = parse.jsonField(event, FIELD_AUTHORIZER);
-    this.path = parse.stringField(event, FIELD_PATH);
-    this.body = parse.payloadField(event, FIELD_BODY);
-    this.isBase64 = parse.booleanField(event, FIELD_IS_BASE64);
-    this.disconnectStatusCode = parse.integerField(event, FIELD_DISCONNECT_STATUS_CODE);
-    this.disconnectReason = parse.stringField(event, FIELD_DISCONNECT_REASON);
+    const root = parse.root(event);
+    const c0 = parse.container(root, "requestContext", "requestContext");
+    const c1 = parse.container(c0, "identity", "requestContext.identity");
+    this.connectionId = parse.stringField(c0, FIELD_CONNECTION_ID);
+    this.routeKey = parse.stringField(c0, FIELD_ROUTE_KEY);
+    this.eventType = parse.stringField(c0, FIELD_EVENT_TYPE);
+    this.domainName = parse.stringField(c0, FIELD_DOMAIN_NAME);
+    this.stage = parse.stringField(c0, FIELD_STAGE);
+    this.requestId = parse.stringField(c0, FIELD_REQUEST_ID);
+    this.apiId = parse.stringField(c0, FIELD_API_ID);
+    this.messageId = parse.stringField(c0, FIELD_MESSAGE_ID);
+    this.connectedAt = parse.timestampField(c0, FIELD_CONNECTED_AT);
+    this.requestTime = parse.timestampField(c0, FIELD_REQUEST_TIME);
+    this.sourceIp = parse.stringField(c1, FIELD_SOURCE_IP);
+    this.userAgent = parse.stringField(c1, FIELD_USER_AGENT);
+    this.headers = parse.stringMapField(root, FIELD_HEADERS);
+    this.multiValueHeaders = parse.multiMapField(root, FIELD_MULTI_VALUE_HEADERS);
+    this.query = parse.stringMapField(root, FIELD_QUERY);
+    this.multiValueQuery = parse.multiMapField(root, FIELD_MULTI_VALUE_QUERY);
+    this.authorizer = parse.jsonField(c0, FIELD_AUTHORIZER);
+    this.path = parse.stringField(root, FIELD_PATH);
+    this.#body = parse.payloadField(root, FIELD_BODY, root);
+    this.isBase64 = parse.booleanField(root, FIELD_IS_BASE64);
+    this.disconnectStatusCode = parse.integerField(c0, FIELD_DISCONNECT_STATUS_CODE);
+    this.disconnectReason = parse.stringField(c0, FIELD_DISCONNECT_REASON);
+  }
+
+  /** Frame payload, base64-decoded when the frame was binary. (event path: body) */
+  get body(): Uint8Array {
+    const value = this.#body;
+    if (typeof value !== "string") return value;
+    const bytes = encodeUtf8(value);
+    this.#body = bytes;
+    return bytes;
   }
 }

@@ -157,27 +157,41 @@ export class WebSocketContext extends WebSocketFields {
   // ---- management API --------------------------------------------------------------------
 
   #client(): ManagementClient {
-    const [endpoint, region] = this.#resolve();
+    const resolved = this.#resolve();
+    const endpoint = resolved[0];
     if (!endpoint) {
       throw new ConfigurationError(
         "no management endpoint: the event has no domainName; pass createApp({ managementEndpoint }) " +
           "or set APPTHEORY_WS_MANAGEMENT_ENDPOINT",
       );
     }
-    return this.#host.managementClient(endpoint, region || undefined);
+    return this.#host.managementClient(endpoint, resolved[1] || undefined);
   }
 
+  // sendMessage and sendJSONMessage are not `async`: they hand back the client's promise itself (one
+  // promise per send instead of three); an error before the call is still a rejected promise, never a throw.
+
   /** Send bytes (or UTF-8 text) to a connection, the caller when omitted (a blank id: InvalidConnectionError). */
-  async sendMessage(data: Uint8Array | string, connectionId?: string): Promise<void> {
-    const target = connectionId ?? this.connectionId;
-    const payload = asBytes(data);
-    checkPayloadSize("post_to_connection", target, payload, constants.MESSAGE_BYTES);
-    return this.#client().postToConnection(target, payload);
+  sendMessage(data: Uint8Array | string, connectionId?: string): Promise<void> {
+    try {
+      const target = connectionId ?? this.connectionId;
+      const payload = asBytes(data);
+      checkPayloadSize("post_to_connection", target, payload, constants.MESSAGE_BYTES);
+      return Promise.resolve(this.#client().postToConnection(target, payload));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Send a value as canonical JSON (RFC 8785, see encodeJson); a lone surrogate is sent as U+FFFD. */
-  async sendJSONMessage(value: unknown, connectionId?: string): Promise<void> {
-    return this.sendMessage(encodeJson(value), connectionId);
+  sendJSONMessage(value: unknown, connectionId?: string): Promise<void> {
+    let payload: Uint8Array;
+    try {
+      payload = encodeJson(value);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.sendMessage(payload, connectionId);
   }
 
   /** Describe a connection, the caller when omitted (a blank id: InvalidConnectionError). */
@@ -243,7 +257,7 @@ export class Context {
   readonly lambdaContext: LambdaContext | undefined;
   readonly requestId: string;
   readonly #webSocket: WebSocketContext | undefined;
-  readonly #values = new Map<string, unknown>();
+  #values: Map<string, unknown> | undefined; // made on the first set(): most requests store nothing
 
   constructor(
     event: EventRecord,
@@ -265,11 +279,12 @@ export class Context {
 
   /** Store a value for later middleware or the handler. */
   set(key: string, value: unknown): void {
-    this.#values.set(key, value);
+    (this.#values ??= new Map()).set(key, value);
   }
 
   /** A value stored with set(), or `fallback`. */
   get(key: string, fallback?: unknown): unknown {
-    return this.#values.has(key) ? this.#values.get(key) : fallback;
+    const values = this.#values;
+    return values !== undefined && values.has(key) ? values.get(key) : fallback;
   }
 }

@@ -1,4 +1,4 @@
-/** Management endpoint and region derivation (rules in DESIGN.md; test vectors in the IDL). */
+/** Management endpoint and region derivation (docs/runtime.md "Management endpoint and region"; vectors in the IDL). */
 
 import { pyStrip, rstripChar, stripChar } from "./text.js";
 

@@ -5,7 +5,7 @@
 
 import { Messages, type ErrorMessage } from "./generated/errors.js";
 import { type JsonValue } from "./json.js";
-import { asciiLower, decodeBase64Strict, encodeUtf8, pyStrip } from "./text.js";
+import { asciiLower, decodeBase64Strict, pyStrip } from "./text.js";
 
 export type { JsonValue } from "./json.js";
 
@@ -21,10 +21,16 @@ export type MultiMap = Record<string, string[]>;
 /** Where a context field comes from and how it is read (generated from the IDL). */
 export interface FieldSpec {
   readonly path: readonly string[];
+  /** The last element of `path`: the member read from the field's container. */
+  readonly key: string;
+  /** `path` joined with ".", as error messages name it. */
+  readonly where: string;
   readonly required: boolean;
   readonly trim: boolean;
   readonly lowercaseKeys: boolean;
   readonly flag: readonly string[];
+  /** The last element of `flag` ("" when there is no flag). */
+  readonly flagKey: string;
 }
 
 /** A field of the event is malformed; `errorMessage` is the runtime message to answer with. */
@@ -60,59 +66,48 @@ export function setOwn<T>(target: Record<string, T>, key: string, value: T): voi
   }
 }
 
-const MISSING: unique symbol = Symbol("missing");
-
-// The object isMapping() last accepted: one event's fields mostly share requestContext.
-let lastMapping: object | undefined;
-
-function lookup(event: EventRecord, path: readonly string[]): unknown {
-  let node: unknown = event;
-  for (let depth = 0; depth < path.length; depth++) {
-    if (node === null || node === undefined) return MISSING;
-    if (node !== lastMapping) {
-      if (!isMapping(node)) throw new EventError(path.slice(0, depth).join("."), "must be a mapping");
-      lastMapping = node;
-    }
-    const record = node as EventRecord;
-    const key = path[depth] as string;
-    if (!Object.hasOwn(record, key)) return MISSING;
-    node = record[key];
-  }
-  return node === null || node === undefined ? MISSING : node;
-}
-
 /**
- * Check the event's containers (requestContext, then requestContext.identity...), parents first, before
- * any field: each must be a mapping when present (absent or null reads as empty).
+ * The event itself as the root container of its fields: undefined when null or absent (every field then
+ * reads as absent); anything else that is not a mapping is refused with the empty path.
+ *
+ * The generated parser (generated/fields.ts) resolves each container once, parents first and in the
+ * IDL's container order (`root`, then `container` for requestContext, requestContext.identity...), then
+ * reads each field from its container with the readers below, in IDL order: the first failure answers.
  */
-export function checkContainers(event: EventRecord, containers: readonly (readonly string[])[]): void {
-  for (const path of containers) {
-    let node: unknown = event;
-    for (const key of path) {
-      node = isMapping(node) && Object.hasOwn(node, key) ? node[key] : undefined;
-      if (node === null || node === undefined) break;
-    }
-    if (node !== null && node !== undefined && !isMapping(node)) {
-      throw new EventError(path.join("."), "must be a mapping");
-    }
-  }
+export function root(event: unknown): EventRecord | undefined {
+  if (event === null || event === undefined) return undefined;
+  if (!isMapping(event)) throw new EventError("", "must be a mapping");
+  return event;
 }
 
-function where(spec: FieldSpec): string {
-  return spec.path.join(".");
+/** A container inside a container: undefined when absent or null; a mapping, or EventError naming `where`. */
+export function container(parent: EventRecord | undefined, key: string, where: string): EventRecord | undefined {
+  if (parent === undefined || !Object.hasOwn(parent, key)) return undefined;
+  const node = parent[key];
+  if (node === null || node === undefined) return undefined;
+  if (!isMapping(node)) throw new EventError(where, "must be a mapping");
+  return node;
+}
+
+/** A member of a container; undefined when the container or the member is absent or null. */
+function member(record: EventRecord | undefined, key: string): unknown {
+  if (record === undefined || !Object.hasOwn(record, key)) return undefined;
+  const value = record[key];
+  return value === null ? undefined : value;
 }
 
 /** A string field: "" when absent; trimmed and required as the IDL says. */
-export function stringField(event: EventRecord, spec: FieldSpec): string {
-  let value = lookup(event, spec.path);
-  if (value === MISSING) {
-    value = "";
-  } else if (typeof value !== "string") {
-    throw new EventError(where(spec), "must be a string");
+export function stringField(record: EventRecord | undefined, spec: FieldSpec): string {
+  const value = member(record, spec.key);
+  let text: string;
+  if (typeof value === "string") {
+    text = spec.trim ? pyStrip(value) : value;
+  } else if (value === undefined) {
+    text = "";
+  } else {
+    throw new EventError(spec.where, "must be a string");
   }
-  let text = value as string;
-  if (spec.trim) text = pyStrip(text);
-  if (spec.required && !text) throw new EventError(where(spec), "must not be empty");
+  if (spec.required && !text) throw new EventError(spec.where, "must not be empty");
   return text;
 }
 
@@ -120,21 +115,21 @@ export function stringField(event: EventRecord, spec: FieldSpec): string {
  * An integer field: 0 when absent; a number with an integral value within +-(2^53 - 1), the integers a
  * double holds exactly, in every language (1000.0 is 1000; 2^53, 1000.5, "1000" and true are not).
  */
-export function integerField(event: EventRecord, spec: FieldSpec): number {
-  const value = lookup(event, spec.path);
-  if (value === MISSING) return 0;
+export function integerField(record: EventRecord | undefined, spec: FieldSpec): number {
+  const value = member(record, spec.key);
+  if (value === undefined) return 0;
   if (typeof value !== "number" || !Number.isSafeInteger(value)) {
-    throw new EventError(where(spec), "must be an integer");
+    throw new EventError(spec.where, "must be an integer");
   }
   // -0 (from "-0" or "-0.0") is the integer 0.
   return value === 0 ? 0 : value;
 }
 
 /** A boolean field: false when absent. */
-export function booleanField(event: EventRecord, spec: FieldSpec): boolean {
-  const value = lookup(event, spec.path);
-  if (value === MISSING) return false;
-  if (typeof value !== "boolean") throw new EventError(where(spec), "must be a boolean");
+export function booleanField(record: EventRecord | undefined, spec: FieldSpec): boolean {
+  const value = member(record, spec.key);
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw new EventError(spec.where, "must be a boolean");
   return value;
 }
 
@@ -142,11 +137,11 @@ export function booleanField(event: EventRecord, spec: FieldSpec): boolean {
 export const MAX_EPOCH_MILLISECONDS = 253402300799999;
 
 /** A timestamp field given in epoch milliseconds: null when absent. */
-export function timestampField(event: EventRecord, spec: FieldSpec): Date | null {
-  const value = lookup(event, spec.path);
-  if (value === MISSING) return null;
+export function timestampField(record: EventRecord | undefined, spec: FieldSpec): Date | null {
+  const value = member(record, spec.key);
+  if (value === undefined) return null;
   const ms = epochMilliseconds(value);
-  if (ms === undefined) throw new EventError(where(spec), "must be epoch milliseconds");
+  if (ms === undefined) throw new EventError(spec.where, "must be epoch milliseconds");
   return new Date(ms);
 }
 
@@ -164,35 +159,40 @@ export function epochMilliseconds(value: unknown): number | undefined {
 
 /**
  * The body: bytes, base64-decoded strictly when the flag field is true. The flag is checked first (a
- * non-boolean flag is reported before a bad body); a text body's lone surrogates are sent on as U+FFFD.
+ * non-boolean flag is reported before a bad body). A text body is returned as the string itself, valid
+ * as it is: its UTF-8 bytes (lone surrogates as U+FFFD, see `encodeUtf8`) are made on first read.
  */
-export function payloadField(event: EventRecord, spec: FieldSpec): Uint8Array {
-  const isBase64 = spec.flag.length > 0 && flagSet(event, spec.flag);
-  const value = lookup(event, spec.path);
-  if (value === MISSING) return new Uint8Array(0);
-  if (typeof value !== "string") throw new EventError(where(spec), "must be a string");
+export function payloadField(
+  record: EventRecord | undefined,
+  spec: FieldSpec,
+  flagRecord: EventRecord | undefined,
+): Uint8Array | string {
+  const isBase64 = spec.flagKey !== "" && flagSet(flagRecord, spec);
+  const value = member(record, spec.key);
+  if (value === undefined) return new Uint8Array(0);
+  if (typeof value !== "string") throw new EventError(spec.where, "must be a string");
   if (isBase64) {
     const decoded = decodeBase64Strict(value);
-    if (decoded === undefined) throw new EventError(where(spec), "", Messages.INVALID_BASE64);
+    if (decoded === undefined) throw new EventError(spec.where, "", Messages.INVALID_BASE64);
     return decoded;
   }
-  return encodeUtf8(value);
+  return value;
 }
 
-function flagSet(event: EventRecord, path: readonly string[]): boolean {
-  const value = lookup(event, path);
-  if (value === MISSING) return false;
-  if (typeof value !== "boolean") throw new EventError(path.join("."), "must be a boolean");
+function flagSet(record: EventRecord | undefined, spec: FieldSpec): boolean {
+  const value = member(record, spec.flagKey);
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw new EventError(spec.flag.join("."), "must be a boolean");
   return value;
 }
 
 /** A map of strings: {} when absent; names lower-cased when the IDL says so. */
-export function stringMapField(event: EventRecord, spec: FieldSpec): StringMap {
-  const value = lookup(event, spec.path);
+export function stringMapField(record: EventRecord | undefined, spec: FieldSpec): StringMap {
+  const value = member(record, spec.key);
   const result: StringMap = {};
-  if (value === MISSING) return result;
+  if (value === undefined) return result;
   if (!isMapping(value) || !Object.values(value).every((item) => typeof item === "string")) {
-    throw new EventError(where(spec), "must be a mapping of strings");
+    throw new EventError(spec.where, "must be a mapping of strings");
   }
   for (const [key, item] of Object.entries(value)) {
     setOwn(result, spec.lowercaseKeys ? asciiLower(key) : key, item as string);
@@ -201,14 +201,14 @@ export function stringMapField(event: EventRecord, spec: FieldSpec): StringMap {
 }
 
 /** A map of string lists: {} when absent; lists of names that collide when lower-cased are joined. */
-export function multiMapField(event: EventRecord, spec: FieldSpec): MultiMap {
-  const value = lookup(event, spec.path);
+export function multiMapField(record: EventRecord | undefined, spec: FieldSpec): MultiMap {
+  const value = member(record, spec.key);
   const result: MultiMap = {};
-  if (value === MISSING) return result;
+  if (value === undefined) return result;
   const valid =
     isMapping(value) &&
     Object.values(value).every((list) => Array.isArray(list) && list.every((item) => typeof item === "string"));
-  if (!valid) throw new EventError(where(spec), "must be a mapping of string lists");
+  if (!valid) throw new EventError(spec.where, "must be a mapping of string lists");
   for (const [key, list] of Object.entries(value)) {
     const name = spec.lowercaseKeys ? asciiLower(key) : key;
     const existing = Object.hasOwn(result, name) ? result[name] : undefined;
@@ -222,7 +222,7 @@ export function multiMapField(event: EventRecord, spec: FieldSpec): MultiMap {
 }
 
 /** Any JSON value, unchecked: null when absent. */
-export function jsonField(event: EventRecord, spec: FieldSpec): JsonValue {
-  const value = lookup(event, spec.path);
-  return value === MISSING ? null : (value as JsonValue);
+export function jsonField(record: EventRecord | undefined, spec: FieldSpec): JsonValue {
+  const value = member(record, spec.key);
+  return value === undefined ? null : (value as JsonValue);
 }
