@@ -682,3 +682,18 @@ def test_response_helpers() -> None:
     # The same header name in two spellings merges; the last value wins in the single-value map.
     assert text["multiValueHeaders"] == {"content-type": ["text/plain; charset=utf-8", "text/html"]}
     assert text["headers"] == {"content-type": "text/html"}
+
+
+def test_environment_is_read_once_and_refresh_environment_rereads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from apptheory.testkit import FakeManagementClient, websocket_event
+
+    fake = FakeManagementClient(connections=["c1"])
+    app = App(websocket_client_factory=fake.client_factory)
+    app.websocket("$default", lambda ctx: {"endpoint": ctx.as_websocket().management_endpoint})
+    event = websocket_event("$default", connection_id="c1")
+    monkeypatch.setenv("APPTHEORY_WS_MANAGEMENT_ENDPOINT", "https://first.example.com/a")
+    assert app.handle(event)["body"] == '{"endpoint":"https://first.example.com/a"}'
+    monkeypatch.setenv("APPTHEORY_WS_MANAGEMENT_ENDPOINT", "https://second.example.com/b")
+    assert app.handle(event)["body"] == '{"endpoint":"https://first.example.com/a"}'  # read once per process
+    app.refresh_environment()
+    assert app.handle(event)["body"] == '{"endpoint":"https://second.example.com/b"}'

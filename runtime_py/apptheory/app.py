@@ -82,6 +82,7 @@ class App:
         self._chains: dict[Handler, Handler] = {}
         self._clients: dict[tuple[str, str | None], ManagementClient] = {}
         self._endpoints: dict[tuple[str, ...], tuple[str, str]] = {}
+        self._environment: dict[str, str] | None = None  # read on first use: refresh_environment()
         self._clients_lock = threading.Lock()
 
     # ---- registration ---------------------------------------------------------------------
@@ -140,20 +141,25 @@ class App:
                     self._clients[key] = client
         return client
 
+    def refresh_environment(self) -> None:
+        """Re-read the environment variables the endpoint and region come from (read once, on first use).
+
+        Lambda's environment never changes within a process, so the runtime reads APPTHEORY_WS_MANAGEMENT_ENDPOINT,
+        AWS_REGION and AWS_DEFAULT_REGION once; a test that changes them between events calls this.
+        """
+        self._environment = None
+        self._endpoints.clear()
+
     def resolve_endpoint(self, domain_name: str, stage: str, api_id: str, path: str) -> tuple[str, str]:
         """(management endpoint, region) for an event's fields, memoized per distinct input."""
-        env = os.environ
-        key = (
-            domain_name,
-            stage,
-            api_id,
-            path,
-            env.get(derive.ENDPOINT_ENV, ""),
-            env.get("AWS_REGION", ""),
-            env.get("AWS_DEFAULT_REGION", ""),
-        )
+        key = (domain_name, stage, api_id, path)
         resolved = self._endpoints.get(key)
         if resolved is None:
+            env = self._environment
+            if env is None:
+                env = self._environment = {
+                    name: os.environ.get(name, "") for name in (derive.ENDPOINT_ENV, "AWS_REGION", "AWS_DEFAULT_REGION")
+                }
             endpoint = derive.management_endpoint(
                 override=self.management_endpoint or "",
                 domain_name=domain_name,
