@@ -207,3 +207,159 @@ def test_logs_never_carry_bodies_or_tokens(log_format: str) -> None:
     assert "management" in err or "POST" in err  # ...and so are management calls with --verbose
     assert "SECRET" not in err  # ...but never bodies or query strings
     assert "SECRET" not in banner
+
+
+# ---- one-line errors, --factory, the bound address (issue 13) ---------------------------------------
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr  # no traceback, no usage block
+    assert lines[0].startswith("apptheory dev: ")
+    return lines[0]
+
+
+def test_no_argument_says_what_to_give() -> None:
+    line = one_line_error(run("dev"))
+    assert "nothing to run" in line
+    assert "module:attr" in line
+    assert "--cmd COMMAND" in line
+    assert "not both" not in line
+
+
+def test_a_missing_module_is_one_line() -> None:
+    line = one_line_error(run("dev", "nosuchmodule:app"))
+    assert "no module named 'nosuchmodule'" in line
+
+
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_a_port_out_of_range_is_one_line(port: str) -> None:
+    line = one_line_error(run("dev", "examples/chat/python/app.py:app", "--port", port))
+    assert f"--port {port} is not a TCP port" in line
+
+
+def test_a_missing_attribute_lists_the_apps_in_the_module() -> None:
+    line = one_line_error(run("dev", "examples/chat/python/app.py:chat"))
+    assert "has no 'chat'" in line
+    assert "Apps in it: app" in line
+
+
+def test_a_factory_without_factory_flag_is_refused_with_a_hint() -> None:
+    line = one_line_error(run("dev", "examples/chat/python/app.py:create_app"))
+    assert "neither an App nor a Lambda handler" in line
+    assert "--factory" in line
+
+
+def test_an_attribute_that_is_not_callable_is_refused() -> None:
+    line = one_line_error(run("dev", "examples/chat/python/app.py:MAX_TEXT"))
+    assert "neither an App nor a Lambda handler" in line
+
+
+def write_module(tmp_path: Path, source: str) -> str:
+    path = tmp_path / "factory_mod.py"
+    path.write_text(source, encoding="utf-8")
+    return str(path)
+
+
+def test_load_app_factory_calls_it_and_returns_the_apps_handler(tmp_path: Path) -> None:
+    from apptheory.dev.cli import load_app
+
+    path = write_module(
+        tmp_path,
+        "from apptheory import App\n"
+        "calls = []\n"
+        "def create_app():\n"
+        "    calls.append(1)\n"
+        "    app = App()\n"
+        "    app.websocket('$connect', lambda ctx: None)\n"
+        "    return app\n"
+        "def not_an_app():\n"
+        "    return {'statusCode': 200}\n"
+        "def needs_args(rooms):\n"
+        "    return App()\n"
+        "def handler(event, context):\n"
+        "    return {'statusCode': 200}\n",
+    )
+    handler, routes = load_app(f"{path}:create_app", factory=True)
+    assert routes == frozenset({"$connect"})
+    assert callable(handler)
+    _, routes2 = load_app(path, factory=True)  # default attribute with --factory: create_app
+    assert routes2 == frozenset({"$connect"})
+    plain, none = load_app(f"{path}:handler")
+    assert none is None
+    assert plain({}, None) == {"statusCode": 200}
+
+    from apptheory.dev.cli import LoadError
+
+    with pytest.raises(LoadError, match=r"returned a dict, not an App"):
+        load_app(f"{path}:not_an_app", factory=True)
+    with pytest.raises(LoadError, match="cannot be called with no arguments"):
+        load_app(f"{path}:needs_args", factory=True)
+    with pytest.raises(LoadError, match="not a function that returns an App"):
+        load_app(f"{path}:calls", factory=True)
+
+
+def test_factory_flag_serves_the_app_it_returns() -> None:
+    process, banner = start(
+        [sys.executable, "-m", "apptheory", "dev", "examples/chat/python/app.py:create_app", "--factory", "--port", "0"]
+    )
+    try:
+        assert re.search(r"routes\s+\$connect, \$default, \$disconnect", banner), banner
+    finally:
+        code, err = interrupt(process)
+    assert code == 0, err
+
+
+def test_a_port_in_use_is_one_line() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("dev", "examples/chat/python/app.py:app", "--port", str(port))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert f"port {port} on 127.0.0.1 is already in use" in lines[0]
+
+
+def test_a_non_loopback_host_is_announced_before_listening_with_the_bound_address() -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "apptheory",
+            "dev",
+            "examples/chat/python/app.py:app",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "0",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line or line.startswith("Ctrl-C to stop"):
+                break
+            lines.append(line)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    text = "".join(lines)
+    warning = next(i for i, line in enumerate(lines) if "is not loopback" in line)
+    listening = next(i for i, line in enumerate(lines) if "listening on" in line)
+    assert warning < listening, text
+    assert "management API" in lines[warning]
+    assert re.search(r"listening on http://0\.0\.0\.0:\d+ ", lines[listening]), text

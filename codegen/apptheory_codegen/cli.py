@@ -1,4 +1,4 @@
-"""`apptheory generate` and `apptheory check`."""
+"""`apptheory generate`, `check` and `docs` (the `apptheory` command, `apptheory.cli`, imports this only for them)."""
 
 from __future__ import annotations
 
@@ -64,10 +64,10 @@ def cmd_check(root: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
     if args_list[:1] == ["dev"]:
-        # The local gateway: imported only for this command (it needs the `local` extra's websockets).
-        from apptheory.dev import main as dev_main
+        # The local gateway lives with the runtime (`apptheory.cli`), which checks the `local` extra.
+        from apptheory.cli import main as apptheory_main
 
-        return dev_main(args_list[1:])
+        return apptheory_main(args_list)
     parser = argparse.ArgumentParser(prog="apptheory", description="AppTheory WebSocket code generator")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (

@@ -978,6 +978,7 @@ def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.
                     doc["errors"]["management"]["network"],
                     doc["errors"]["management"]["deadline_exceeded"],
                     doc["errors"]["management"]["malformed_response"],
+                    "require_boto3",
                 ]
             )
         ),

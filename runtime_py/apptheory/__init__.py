@@ -6,7 +6,7 @@ boto3 loads on the first real management call.
 
 from apptheory.app import App, ClientFactory, Handler, Middleware, UnknownEventError, is_websocket_event
 from apptheory.canonical import encode_json
-from apptheory.context import BroadcastResult, ConfigurationError, Context, WebSocketContext
+from apptheory.context import BroadcastResult, Context, WebSocketContext
 from apptheory.response import Response
 from apptheory_generated import (
     APP_ERROR_STATUS,
@@ -33,6 +33,7 @@ from apptheory_generated.constants import (
     ROUTE_DEFAULT,
     ROUTE_DISCONNECT,
 )
+from apptheory_generated.errors import ConfigurationError
 
 __all__ = [
     "APP_ERROR_STATUS",

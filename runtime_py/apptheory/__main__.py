@@ -1,5 +1,5 @@
-"""`python -m apptheory generate|check` (the code generator's CLI)."""
+"""`python -m apptheory generate|check|docs|dev` (the `apptheory` command)."""
 
-from apptheory_codegen.cli import main
+from apptheory.cli import main
 
 raise SystemExit(main())

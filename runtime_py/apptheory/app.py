@@ -11,7 +11,7 @@ from apptheory import derive
 from apptheory.context import Context, WebSocketContext
 from apptheory.response import error_response, proxy_for
 from apptheory_generated.context import EventError
-from apptheory_generated.errors import APP_ERROR_STATUS, AppError, Messages
+from apptheory_generated.errors import APP_ERROR_STATUS, AppError, ConfigurationError, Messages
 from apptheory_generated.streamer import ManagementClient
 
 if TYPE_CHECKING:
@@ -271,16 +271,14 @@ def _log_failure(err: Exception, request_id: str, websocket: WebSocketContext) -
     import json
     import logging
 
-    logging.getLogger(LOGGER_NAME).error(
-        json.dumps(
-            {
-                "level": "error",
-                "message": "unhandled error in WebSocket handler",
-                "request_id": request_id,
-                "connection_id": websocket.connection_id,
-                "route_key": websocket.route_key,
-                "error_type": type(err).__name__,
-            },
-            sort_keys=True,
-        )
-    )
+    line = {
+        "level": "error",
+        "message": "unhandled error in WebSocket handler",
+        "request_id": request_id,
+        "connection_id": websocket.connection_id,
+        "route_key": websocket.route_key,
+        "error_type": type(err).__name__,
+    }
+    if isinstance(err, ConfigurationError):  # our own text (what to install or set), never request data
+        line["error"] = str(err)
+    logging.getLogger(LOGGER_NAME).error(json.dumps(line, sort_keys=True))

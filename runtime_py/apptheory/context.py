@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from apptheory.canonical import REPLACE_SURROGATES, encode_json
 from apptheory_generated import constants
 from apptheory_generated.context import JsonValue, WebSocketFields
-from apptheory_generated.errors import GoneError, ManagementError, Messages, check_connection_id
+from apptheory_generated.errors import ConfigurationError, GoneError, ManagementError, Messages, check_connection_id
 from apptheory_generated.streamer import ConnectionInfo, ManagementClient, check_payload_size
 
 if TYPE_CHECKING:
@@ -20,10 +20,6 @@ if TYPE_CHECKING:
     from apptheory_generated.store import ConnectionStore
 
 DEFAULT_BROADCAST_CONCURRENCY = 8
-
-
-class ConfigurationError(RuntimeError):
-    """The app is missing configuration it needs for a call (e.g. no management endpoint)."""
 
 
 class BroadcastResult:

@@ -9,17 +9,6 @@ from __future__ import annotations
 
 def main(argv: list[str] | None = None) -> int:
     """`apptheory dev ...`."""
-    try:
-        import h11  # noqa: F401
-        import websockets  # noqa: F401
-    except ImportError as err:
-        import sys
+    from apptheory.cli import main as apptheory_main  # checks the `local` extra first
 
-        print(
-            f"apptheory dev needs the {err.name} library: pip install 'apptheory[local]'",
-            file=sys.stderr,
-        )
-        return 2
-    from apptheory.dev.cli import main as cli_main
-
-    return cli_main(argv)
+    return apptheory_main(["dev", *(argv or [])])

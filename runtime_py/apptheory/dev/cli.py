@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import importlib
 import importlib.util
+import inspect
 import logging
 import os
 import shlex
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, NoReturn
 
 from apptheory.dev.gateway import LOOPBACK_NAMES, SEND_QUEUE_BYTES, Gateway, GatewayConfig, normalize_origin
 from apptheory.dev.invoke import InProcessInvoker, Invoker, app_routes
@@ -36,20 +40,37 @@ EPILOG = """\
 examples:
   apptheory dev examples/chat/python/app.py:app
   apptheory dev mypkg.handlers:app --port 0
+  apptheory dev examples/chat/python/app.py:create_app --factory
   apptheory dev --cmd ./bin/chat                       # a Go binary built with aws-lambda-go
   apptheory dev --cmd "node dist/index.js" --routes say,join
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument errors are one line (the usage is in --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"apptheory dev: {message} (see apptheory dev --help)\n")
+
+
+USAGE = "apptheory dev [options] (module:attr | path/to/file.py[:attr] | --cmd COMMAND)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="apptheory dev",
+        usage=USAGE,
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "app", nargs="?", help="Python app: module:attr or path/to/file.py[:attr] (attr: an App or a handler)"
+    )
+    p.add_argument(
+        "--factory",
+        action="store_true",
+        help="the attribute is a zero-argument function that returns the App (default attribute create_app)",
     )
     p.add_argument("--cmd", help="run the handler as a child process speaking the Lambda Runtime API")
     p.add_argument(
@@ -101,38 +122,123 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def load_app(spec: str) -> tuple[Callable[[dict[str, Any], Any], object], frozenset[str] | None]:
-    """Import `module:attr` or `path/to/file.py[:attr]`; return the handler and the App's route keys."""
-    target_spec, _, attr = spec.partition(":")
+class LoadError(Exception):
+    """The app spec cannot be loaded: reported as one line (`apptheory dev: ...`), exit 2."""
+
+
+def _import_target(target_spec: str) -> ModuleType:
     if target_spec.endswith(".py") or os.sep in target_spec or "/" in target_spec:
         path = Path(target_spec).resolve()
         if path.is_dir():
             path = path / "app.py"
         if not path.is_file():
-            raise SystemExit(f"apptheory dev: no such file: {target_spec}")
+            raise LoadError(f"no such file: {target_spec}")
         sys.path.insert(0, str(path.parent))  # sibling modules import as they do on Lambda
         module_spec = importlib.util.spec_from_file_location(path.stem, path)
         if module_spec is None or module_spec.loader is None:
-            raise SystemExit(f"apptheory dev: cannot import {path}")
+            raise LoadError(f"cannot import {path}")
         module = importlib.util.module_from_spec(module_spec)
         sys.modules[path.stem] = module
         module_spec.loader.exec_module(module)
-    else:
-        if "" not in sys.path and os.getcwd() not in sys.path:
-            sys.path.insert(0, os.getcwd())
-        module = importlib.import_module(target_spec)
-    names = [attr] if attr else ["app", "handler"]
+        return module
+    if not target_spec or not all(part.isidentifier() for part in target_spec.split(".")):
+        raise LoadError(f"{target_spec!r} is not a module name: give module:attr or path/to/file.py[:attr]")
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        return importlib.import_module(target_spec)
+    except ModuleNotFoundError as err:
+        # Only the target itself (or its package) being absent is ours to explain; a missing import inside
+        # the app's own code keeps its traceback.
+        if err.name is None or not (target_spec == err.name or target_spec.startswith(err.name + ".")):
+            raise
+        raise LoadError(
+            f"no module named {err.name!r} (from {Path.cwd()}); give module:attr importable from here, "
+            "or path/to/file.py[:attr]"
+        ) from None
+
+
+def _is_app(value: object) -> bool:
+    return not hasattr(value, "__self__") and app_routes(value) is not None
+
+
+def _app_candidates(module: ModuleType) -> list[str]:
+    return sorted(name for name, value in vars(module).items() if not name.startswith("__") and _is_app(value))
+
+
+def _takes_event_and_context(value: object) -> bool:
+    try:
+        inspect.signature(value).bind(None, None)  # type: ignore[arg-type]
+    except TypeError:
+        return False
+    except ValueError:  # no signature (a builtin or C callable): trust it
+        return True
+    return True
+
+
+def _takes_no_arguments(value: object) -> bool:
+    try:
+        inspect.signature(value).bind()  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def load_app(
+    spec: str, *, factory: bool = False
+) -> tuple[Callable[[dict[str, Any], Any], object], frozenset[str] | None]:
+    """Import `module:attr` or `path/to/file.py[:attr]`; return the handler and the App's route keys.
+
+    The attribute is an App, its `handle`, or a Lambda handler `(event, context)`; with `factory`, a
+    zero-argument callable returning an App (as uvicorn's --factory). Anything else is a LoadError.
+    """
+    target_spec, _, attr = spec.partition(":")
+    module = _import_target(target_spec)
+    names = [attr] if attr else (["create_app"] if factory else ["app", "handler"])
     for name in names:
         target = getattr(module, name, None)
         if target is not None:
             break
     else:
-        raise SystemExit(f"apptheory dev: {module.__name__} has no {' or '.join(names)}")
+        candidates = _app_candidates(module)
+        found = f"Apps in it: {', '.join(candidates)}" if candidates else "it defines no App"
+        raise LoadError(f"module {module.__name__!r} has no {' or '.join(repr(n) for n in names)} ({found})")
+    label = f"{module.__name__}:{name}"
+    if factory:
+        if not callable(target) or _is_app(target):
+            raise LoadError(f"--factory: {label} is {_describe(target)}, not a function that returns an App")
+        if not _takes_no_arguments(target):
+            raise LoadError(f"--factory: {label} cannot be called with no arguments")
+        made = target()
+        if not _is_app(made):
+            raise LoadError(f"--factory: {label}() returned {_describe(made)}, not an App")
+        target, label = made, f"{label}()"
     routes = app_routes(target)
-    handler = getattr(target, "handle", None) if routes is not None and not hasattr(target, "__self__") else target
-    if not callable(handler):
-        raise SystemExit(f"apptheory dev: {spec} is not an App or a handler function")
-    return handler, routes
+    if routes is not None:
+        handler = target if hasattr(target, "__self__") else getattr(target, "handle", None)
+        if callable(handler):
+            return handler, routes
+    # A Lambda handler needs (event, context); a function callable with no arguments (create_app()) is not one.
+    if not callable(target) or not _takes_event_and_context(target) or _takes_no_arguments(target):
+        hint = ""
+        if callable(target) and _takes_no_arguments(target):
+            hint = f"; if it returns an App, add --factory (apptheory dev {spec} --factory)"
+        candidates = [c for c in _app_candidates(module) if c != name]
+        if candidates:
+            hint += f"; Apps in the module: {', '.join(candidates)}"
+        raise LoadError(
+            f"{label} is {_describe(target)}, neither an App nor a Lambda handler taking (event, context){hint}"
+        )
+    return target, None
+
+
+def _describe(value: object) -> str:
+    if inspect.isfunction(value) or inspect.ismethod(value):
+        return "a function"
+    if isinstance(value, type):
+        return f"the class {value.__name__}"
+    article = "an" if type(value).__name__[:1].lower() in "aeiou" else "a"
+    return f"{article} {type(value).__name__}"
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
@@ -162,7 +268,7 @@ def _python_hint() -> str:
 def _banner(gateway: Gateway, invoker: Invoker, args: argparse.Namespace) -> str:
     query = f"?{args.hint_query}" if args.hint_query else ""
     lines = [
-        f'apptheory dev: listening on {gateway.base_url} (stage "{gateway.config.stage}")',
+        f'apptheory dev: listening on {", ".join(gateway.bound_urls)} (stage "{gateway.config.stage}")',
         f"  WebSocket    {gateway.ws_url}{query}",
         f"  page         {gateway.base_url}/{query}",
         f"  management   {gateway.management_endpoint}  (handlers get APPTHEORY_WS_MANAGEMENT_ENDPOINT)",
@@ -175,6 +281,19 @@ def _banner(gateway: Gateway, invoker: Invoker, args: argparse.Namespace) -> str
     lines.append(f"  try          {_python_hint()} -m websockets '{gateway.ws_url}{query}'")
     lines.append("Ctrl-C to stop.")
     return "\n".join(lines)
+
+
+def _start_failure(err: OSError | StartError, args: argparse.Namespace) -> str:
+    if isinstance(err, StartError):
+        return str(err)
+    if err.errno == errno.EADDRINUSE:
+        return (
+            f"port {args.port} on {args.host} is already in use (another apptheory dev?): "
+            "stop it, or pick another with --port N (--port 0: any free port)"
+        )
+    if err.errno == errno.EADDRNOTAVAIL or isinstance(err, socket.gaierror):
+        return f"cannot listen on {args.host}:{args.port}: {err.strerror or err} (check --host)"
+    return f"cannot listen on {args.host}:{args.port}: {err.strerror or err}"
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -192,7 +311,11 @@ async def _run(args: argparse.Namespace) -> int:
             region=args.region,
         )
     else:
-        handler, app_route_keys = load_app(args.app)
+        try:
+            handler, app_route_keys = load_app(args.app, factory=args.factory)
+        except LoadError as err:
+            print(f"apptheory dev: {err}", file=sys.stderr)
+            return 2
         invoker = InProcessInvoker(handler, routes=routes or app_route_keys, timeout=args.timeout, threads=args.threads)
     if args.page and not Path(args.page).is_file():
         print(f"apptheory dev: no such page file: {args.page}", file=sys.stderr)
@@ -228,15 +351,17 @@ async def _run(args: argparse.Namespace) -> int:
     except (OSError, StartError) as err:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        reason = str(err) if isinstance(err, StartError) else f"cannot listen: {err.strerror or err}"
-        print(f"apptheory dev: {reason}", file=sys.stderr)
+        print(f"apptheory dev: {_start_failure(err, args)}", file=sys.stderr)
         return 1
-    print(_banner(gateway, invoker, args), flush=True)
     if not config.loopback_only:
         print(
-            f"apptheory dev: WARNING: bound to {args.host}, not loopback: others on the network can connect",
+            f"apptheory dev: WARNING: --host {args.host} is not loopback: anyone who can reach this machine can "
+            "open WebSockets (any Host header), load the page and call the management API, which checks no "
+            "signatures; use it only on a trusted network",
             file=sys.stderr,
+            flush=True,
         )
+    print(_banner(gateway, invoker, args), flush=True)
     try:
         await stop.wait()
         print("apptheory dev: shutting down", file=sys.stderr, flush=True)
@@ -251,8 +376,16 @@ async def _run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if bool(args.app) == bool(args.cmd):
-        parser.error("give a Python app (module:attr or file.py:attr) or --cmd COMMAND, not both")
+    if not args.app and not args.cmd:
+        parser.error("nothing to run: give a Python app (module:attr or path/to/file.py[:attr]) or --cmd COMMAND")
+    if args.app and args.cmd:
+        parser.error("give a Python app or --cmd COMMAND, not both")
+    if args.factory and args.cmd:
+        parser.error("--factory applies to a Python app, not to --cmd")
+    for name in ("port", "runtime_port"):
+        if not 0 <= getattr(args, name) <= 65535:
+            flag = "--" + name.replace("_", "-")
+            parser.error(f"{flag} {getattr(args, name)} is not a TCP port: give 0-65535 (0: any free port)")
     if args.idle_timeout <= 0 or args.max_duration <= 0 or args.timeout <= 0:
         parser.error("--idle-timeout, --max-duration and --timeout must be positive")
     for origin in args.allow_origin:

@@ -258,6 +258,17 @@ class Gateway:
         return f"http://{self._url_host}:{self.port}"
 
     @property
+    def bound_urls(self) -> list[str]:
+        """http:// URLs of the addresses actually bound (e.g. http://0.0.0.0:8747 for --host 0.0.0.0)."""
+        urls = []
+        for sock in self._server.sockets if self._server is not None else ():
+            host, port = sock.getsockname()[:2]
+            url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+            if url not in urls:
+                urls.append(url)
+        return urls or [self.base_url]
+
+    @property
     def ws_url(self) -> str:
         return f"ws://{self._url_host}:{self.port}/{self.config.stage}"
 

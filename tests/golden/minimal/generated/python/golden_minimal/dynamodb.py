@@ -13,6 +13,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from golden_minimal.errors import require_boto3
 from golden_minimal.store import (
     NETWORK_ERROR,
     Connection,
@@ -124,7 +125,7 @@ def _get_principal(item: dict[str, Any], name: str) -> Principal | None:
 
 
 def _sdk_client(region: str | None, endpoint_url: str | None) -> Any:
-    import boto3  # imported on first use: importing apptheory never loads boto3
+    boto3 = require_boto3()  # imported on first use: importing apptheory never loads boto3
     from botocore.config import Config
 
     return boto3.client(
@@ -173,10 +174,11 @@ class DynamoDBConnectionStore:
         return self._sdk
 
     def _call(self, operation: str, method: str, **params: Any) -> Any:
+        sdk = self.sdk_client  # first: without boto3, a ConfigurationError naming the `aws` extra
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            return getattr(self.sdk_client, method)(**params)
+            return getattr(sdk, method)(**params)
         except ClientError as err:
             if err.response.get("Error", {}).get(
                 "Code"
@@ -201,6 +203,7 @@ class DynamoDBConnectionStore:
 
     def save(self, connection: Connection) -> None:
         """Insert or replace a connection; the counter counts an id once however often it is saved."""
+        require_boto3()  # without boto3: a ConfigurationError naming the `aws` extra
         from botocore.exceptions import ClientError
 
         record = complete(connection)
@@ -261,6 +264,7 @@ class DynamoDBConnectionStore:
 
     def delete(self, connection_id: str) -> None:
         """Remove a connection; an absent one counts as removed (no error, the counter is unchanged)."""
+        require_boto3()  # without boto3: a ConfigurationError naming the `aws` extra
         from botocore.exceptions import ClientError
 
         check_id("delete", connection_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import ClassVar, Final, NamedTuple
+from typing import Any, ClassVar, Final, NamedTuple
 
 
 class AppErrorCode:
@@ -220,3 +220,20 @@ def management_error(
         aws_code=aws_code,
         cause=cause,
     )
+
+
+class ConfigurationError(RuntimeError):
+    """The app is missing configuration it needs for a call (no management endpoint, no boto3, ...)."""
+
+
+def require_boto3() -> Any:
+    """boto3, imported on first use (importing apptheory never loads it); missing: a ConfigurationError naming the `aws` extra."""
+    try:
+        import boto3
+    except ModuleNotFoundError as err:
+        if (err.name or "").partition(".")[0] not in ("boto3", "botocore"):
+            raise
+        raise ConfigurationError(
+            'boto3 is not installed: AWS calls (the management API, the DynamoDB connection store) need it; pip install "apptheory[aws]" (Lambda\'s Python runtime includes it)'
+        ) from err
+    return boto3

@@ -20,6 +20,7 @@ from golden_minimal.errors import (
     NetworkError,
     check_connection_id,
     management_error,
+    require_boto3,
 )
 
 
@@ -284,7 +285,7 @@ class Boto3ManagementClient:
         self._endpoint = endpoint
         self._deadline_s = call_deadline_ms / 1000
         if sdk_client is None:
-            import boto3  # imported on first use: importing apptheory never loads boto3
+            boto3 = require_boto3()  # imported on first use: importing apptheory never loads boto3
             from botocore.config import Config
 
             sdk_client = boto3.client(
