@@ -95,7 +95,11 @@ def test_keyword_names_are_escaped_in_go() -> None:
     assert "\tdefault_ " in fields
     assert "\ttype_ " in fields
     assert "func (f *WebSocketFields) Default() int { return f.default_ }" in fields
-    assert "func (f *WebSocketFields) FuncAPIURL() map[string]string { return f.funcAPIURL }" in fields
+    assert (
+        "func (f *WebSocketFields) FuncAPIURL() map[string]string {\n"
+        "\tf.emptyMaps.Do(f.fillEmptyMaps)\n"
+        "\treturn f.funcAPIURL\n}"
+    ) in fields
     assert '"quotes" and a \\ backslash' in fields  # a doc with quotes stays inside its // comment
 
 

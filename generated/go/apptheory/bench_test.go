@@ -20,7 +20,9 @@ import (
 //
 // runtime: HandleLambda -> a $default handler reading the connection id, route key, request id and
 // JSON body, sending {"echo": body, "from": connection_id} through testkit's fake, returning a map.
-// baseline: the same work by hand on aws-lambda-go's event type and encoding/json.
+// baseline: the same work by hand on aws-lambda-go's event type and encoding/json (the floor).
+// empty: HandleLambda -> a $default handler that returns nil (200, empty body): the runtime's own
+// cost per event (parse, typed fields, routing, the proxy response), to compare with the floor.
 
 // benchEvent is a real $default text frame (examples/events/message-default.json).
 var benchEvent = json.RawMessage(`{
@@ -107,12 +109,22 @@ func benchBaseline(fake *testkit.FakeManagementClient) func(context.Context, jso
 	}
 }
 
+func benchEmpty(fake *testkit.FakeManagementClient) func(context.Context, json.RawMessage) (apptheory.ProxyResponse, error) {
+	app := apptheory.New(apptheory.WithWebSocketClientFactory(fake.ClientFactory()))
+	app.WebSocket("$default", func(c *apptheory.Context) (any, error) { return nil, nil })
+	return app.HandleLambda
+}
+
 func runDispatch(b *testing.B, build func(*testkit.FakeManagementClient) func(context.Context, json.RawMessage) (apptheory.ProxyResponse, error)) {
 	fake := testkit.NewFakeManagementClient(benchConnection)
 	handle := build(fake)
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "bench-0000"})
 	proxy, err := handle(ctx, benchEvent)
-	if err != nil || proxy.Body != `{"ok":true,"request_id":"Yk3xQF1sjoEFT7w=","route":"$default"}` ||
+	if empty := len(fake.SentTo(benchConnection)) == 0; empty {
+		if err != nil || proxy.StatusCode != 200 || proxy.Body != "" {
+			b.Fatalf("empty handler: %+v %v", proxy, err)
+		}
+	} else if err != nil || proxy.Body != `{"ok":true,"request_id":"Yk3xQF1sjoEFT7w=","route":"$default"}` ||
 		string(fake.SentTo(benchConnection)[0]) !=
 			`{"echo":{"action":"chat","room":"lobby","text":"hello, world"},"from":"Yk3xPdTrDoECJbQ="}` {
 		b.Fatalf("not like for like: %+v %v %q", proxy, err, fake.SentTo(benchConnection))
@@ -134,3 +146,5 @@ func runDispatch(b *testing.B, build func(*testkit.FakeManagementClient) func(co
 func BenchmarkDispatch(b *testing.B) { runDispatch(b, benchRuntime) }
 
 func BenchmarkDispatchBaseline(b *testing.B) { runDispatch(b, benchBaseline) }
+
+func BenchmarkDispatchEmpty(b *testing.B) { runDispatch(b, benchEmpty) }

@@ -118,19 +118,15 @@ func (ws *WebSocketContext) JSON(v any) error {
 	if !utf8.Valid(ws.body) {
 		return MessageInvalidJSON.Error("")
 	}
-	tree, err := parseJSON(ws.body, MaxJSONNesting)
-	if err != nil {
-		return MessageInvalidJSON.Error("")
-	}
 	if p, ok := v.(*any); ok && p != nil {
-		value, err := floatJSON(tree)
+		value, err := decodeFloatJSON(ws.body, MaxJSONNesting)
 		if err != nil {
 			return MessageInvalidJSON.Error("")
 		}
 		*p = value
 		return nil
 	}
-	if !finiteNumbers(tree) {
+	if !checkJSON(ws.body, MaxJSONNesting) {
 		return MessageInvalidJSON.Error("")
 	}
 	if err := json.Unmarshal(ws.body, v); err != nil {

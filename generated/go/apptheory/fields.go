@@ -2,7 +2,10 @@
 
 package apptheory
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // WebSocketFields is the IDL's context: Typed view of one API Gateway WebSocket event.
 // Each field has an accessor; a field the event does not carry is its zero value (a map: empty, not nil).
@@ -29,6 +32,8 @@ type WebSocketFields struct {
 	isBase64             bool
 	disconnectStatusCode int
 	disconnectReason     string
+
+	emptyMaps sync.Once // see fillEmptyMaps
 }
 
 // ConnectionID is requestContext.connectionId (CONNECT, DISCONNECT, MESSAGE): API Gateway's id for the client connection.
@@ -68,16 +73,28 @@ func (f *WebSocketFields) SourceIP() string { return f.sourceIP }
 func (f *WebSocketFields) UserAgent() string { return f.userAgent }
 
 // Headers is headers (CONNECT, DISCONNECT): Handshake headers, names lower-cased (CONNECT and DISCONNECT only).
-func (f *WebSocketFields) Headers() map[string]string { return f.headers }
+func (f *WebSocketFields) Headers() map[string]string {
+	f.emptyMaps.Do(f.fillEmptyMaps)
+	return f.headers
+}
 
 // MultiValueHeaders is multiValueHeaders (CONNECT, DISCONNECT): Handshake headers with every value, names lower-cased.
-func (f *WebSocketFields) MultiValueHeaders() map[string][]string { return f.multiValueHeaders }
+func (f *WebSocketFields) MultiValueHeaders() map[string][]string {
+	f.emptyMaps.Do(f.fillEmptyMaps)
+	return f.multiValueHeaders
+}
 
 // Query is queryStringParameters (CONNECT): Query string parameters of the handshake URL.
-func (f *WebSocketFields) Query() map[string]string { return f.query }
+func (f *WebSocketFields) Query() map[string]string {
+	f.emptyMaps.Do(f.fillEmptyMaps)
+	return f.query
+}
 
 // MultiValueQuery is multiValueQueryStringParameters (CONNECT): Query string parameters with every value.
-func (f *WebSocketFields) MultiValueQuery() map[string][]string { return f.multiValueQuery }
+func (f *WebSocketFields) MultiValueQuery() map[string][]string {
+	f.emptyMaps.Do(f.fillEmptyMaps)
+	return f.multiValueQuery
+}
 
 // Authorizer is requestContext.authorizer (CONNECT, DISCONNECT, MESSAGE): Context returned by the $connect authorizer, when one is configured.
 func (f *WebSocketFields) Authorizer() any { return f.authorizer }
@@ -97,81 +114,236 @@ func (f *WebSocketFields) DisconnectStatusCode() int { return f.disconnectStatus
 // DisconnectReason is requestContext.disconnectReason (DISCONNECT): Close reason, on DISCONNECT events.
 func (f *WebSocketFields) DisconnectReason() string { return f.disconnectReason }
 
-// loadEvent sets every field from the raw event; the EventError names the first bad path.
-func (f *WebSocketFields) loadEvent(event *jsonObject) *EventError {
+// fillEmptyMaps makes the maps the event did not carry empty maps, on the first read of any of
+// them: most events carry none, and four empty maps per event were a tenth of a dispatch's
+// allocations.
+func (f *WebSocketFields) fillEmptyMaps() {
+	if f.headers == nil {
+		f.headers = map[string]string{}
+	}
+	if f.multiValueHeaders == nil {
+		f.multiValueHeaders = map[string][]string{}
+	}
+	if f.query == nil {
+		f.query = map[string]string{}
+	}
+	if f.multiValueQuery == nil {
+		f.multiValueQuery = map[string][]string{}
+	}
+}
+
+// The event's slots: where the event parser (eventjson.go) puts the value of each key loadEvent reads.
+const (
+	slotRequestContext = iota
+	slotHeaders
+	slotMultiValueHeaders
+	slotQueryStringParameters
+	slotMultiValueQueryStringParameters
+	slotPath
+	slotBody
+	slotIsBase64Encoded
+	slotRequestContextIdentity
+	slotRequestContextConnectionId
+	slotRequestContextRouteKey
+	slotRequestContextEventType
+	slotRequestContextDomainName
+	slotRequestContextStage
+	slotRequestContextRequestId
+	slotRequestContextApiId
+	slotRequestContextMessageId
+	slotRequestContextConnectedAt
+	slotRequestContextRequestTimeEpoch
+	slotRequestContextAuthorizer
+	slotRequestContextDisconnectStatusCode
+	slotRequestContextDisconnectReason
+	slotRequestContextIdentitySourceIp
+	slotRequestContextIdentityUserAgent
+	eventSlotCount
+)
+
+// eventSlotPaths is the event path of each slot (the fuzzers hold the parser to the JSON tree with it).
+var eventSlotPaths = [eventSlotCount][]string{
+	{"requestContext"},
+	{"headers"},
+	{"multiValueHeaders"},
+	{"queryStringParameters"},
+	{"multiValueQueryStringParameters"},
+	{"path"},
+	{"body"},
+	{"isBase64Encoded"},
+	{"requestContext", "identity"},
+	{"requestContext", "connectionId"},
+	{"requestContext", "routeKey"},
+	{"requestContext", "eventType"},
+	{"requestContext", "domainName"},
+	{"requestContext", "stage"},
+	{"requestContext", "requestId"},
+	{"requestContext", "apiId"},
+	{"requestContext", "messageId"},
+	{"requestContext", "connectedAt"},
+	{"requestContext", "requestTimeEpoch"},
+	{"requestContext", "authorizer"},
+	{"requestContext", "disconnectStatusCode"},
+	{"requestContext", "disconnectReason"},
+	{"requestContext", "identity", "sourceIp"},
+	{"requestContext", "identity", "userAgent"},
+}
+
+// eventSlot is the slot of key in container c (an index of eventContainerSlots), or -1.
+func eventSlot(c int, key []byte) int {
+	switch c {
+	case 0:
+		switch string(key) { // no allocation: the compiler compares the bytes
+		case "requestContext":
+			return slotRequestContext
+		case "headers":
+			return slotHeaders
+		case "multiValueHeaders":
+			return slotMultiValueHeaders
+		case "queryStringParameters":
+			return slotQueryStringParameters
+		case "multiValueQueryStringParameters":
+			return slotMultiValueQueryStringParameters
+		case "path":
+			return slotPath
+		case "body":
+			return slotBody
+		case "isBase64Encoded":
+			return slotIsBase64Encoded
+		}
+	case 1:
+		switch string(key) { // no allocation: the compiler compares the bytes
+		case "identity":
+			return slotRequestContextIdentity
+		case "connectionId":
+			return slotRequestContextConnectionId
+		case "routeKey":
+			return slotRequestContextRouteKey
+		case "eventType":
+			return slotRequestContextEventType
+		case "domainName":
+			return slotRequestContextDomainName
+		case "stage":
+			return slotRequestContextStage
+		case "requestId":
+			return slotRequestContextRequestId
+		case "apiId":
+			return slotRequestContextApiId
+		case "messageId":
+			return slotRequestContextMessageId
+		case "connectedAt":
+			return slotRequestContextConnectedAt
+		case "requestTimeEpoch":
+			return slotRequestContextRequestTimeEpoch
+		case "authorizer":
+			return slotRequestContextAuthorizer
+		case "disconnectStatusCode":
+			return slotRequestContextDisconnectStatusCode
+		case "disconnectReason":
+			return slotRequestContextDisconnectReason
+		}
+	case 2:
+		switch string(key) { // no allocation: the compiler compares the bytes
+		case "sourceIp":
+			return slotRequestContextIdentitySourceIp
+		case "userAgent":
+			return slotRequestContextIdentityUserAgent
+		}
+	}
+	return -1
+}
+
+// eventSlotChild is the container a slot's object is, or -1.
+func eventSlotChild(slot int) int {
+	switch slot {
+	case slotRequestContext:
+		return 1
+	case slotRequestContextIdentity:
+		return 2
+	}
+	return -1
+}
+
+// eventContainerSlots is, for each container (0: the event), its slots [first, end).
+var eventContainerSlots = [...][2]int{
+	{0, 8},
+	{8, 22},
+	{22, 24},
+}
+
+// loadEvent sets every field from the parsed event; the EventError names the first bad path.
+func (f *WebSocketFields) loadEvent(ev *eventParser) *EventError {
 	var err *EventError
-	cRequestContext, err := container(event.get("requestContext"), "requestContext")
-	if err != nil {
+	if err = checkContainer(ev.get(slotRequestContext), "requestContext"); err != nil {
 		return err
 	}
-	cRequestContextIdentity, err := container(cRequestContext.get("identity"), "requestContext.identity")
-	if err != nil {
+	if err = checkContainer(ev.get(slotRequestContextIdentity), "requestContext.identity"); err != nil {
 		return err
 	}
-	if f.connectionID, err = parseString(cRequestContext.get("connectionId"), "requestContext.connectionId", true, true); err != nil {
+	if f.connectionID, err = parseString(ev.get(slotRequestContextConnectionId), "requestContext.connectionId", true, true); err != nil {
 		return err
 	}
-	if f.routeKey, err = parseString(cRequestContext.get("routeKey"), "requestContext.routeKey", true, true); err != nil {
+	if f.routeKey, err = parseString(ev.get(slotRequestContextRouteKey), "requestContext.routeKey", true, true); err != nil {
 		return err
 	}
-	if f.eventType, err = parseString(cRequestContext.get("eventType"), "requestContext.eventType", false, true); err != nil {
+	if f.eventType, err = parseString(ev.get(slotRequestContextEventType), "requestContext.eventType", false, true); err != nil {
 		return err
 	}
-	if f.domainName, err = parseString(cRequestContext.get("domainName"), "requestContext.domainName", false, true); err != nil {
+	if f.domainName, err = parseString(ev.get(slotRequestContextDomainName), "requestContext.domainName", false, true); err != nil {
 		return err
 	}
-	if f.stage, err = parseString(cRequestContext.get("stage"), "requestContext.stage", false, true); err != nil {
+	if f.stage, err = parseString(ev.get(slotRequestContextStage), "requestContext.stage", false, true); err != nil {
 		return err
 	}
-	if f.requestID, err = parseString(cRequestContext.get("requestId"), "requestContext.requestId", false, true); err != nil {
+	if f.requestID, err = parseString(ev.get(slotRequestContextRequestId), "requestContext.requestId", false, true); err != nil {
 		return err
 	}
-	if f.apiID, err = parseString(cRequestContext.get("apiId"), "requestContext.apiId", false, true); err != nil {
+	if f.apiID, err = parseString(ev.get(slotRequestContextApiId), "requestContext.apiId", false, true); err != nil {
 		return err
 	}
-	if f.messageID, err = parseString(cRequestContext.get("messageId"), "requestContext.messageId", false, true); err != nil {
+	if f.messageID, err = parseString(ev.get(slotRequestContextMessageId), "requestContext.messageId", false, true); err != nil {
 		return err
 	}
-	if f.connectedAt, err = parseTimestamp(cRequestContext.get("connectedAt"), "requestContext.connectedAt"); err != nil {
+	if f.connectedAt, err = parseTimestamp(ev.get(slotRequestContextConnectedAt), "requestContext.connectedAt"); err != nil {
 		return err
 	}
-	if f.requestTime, err = parseTimestamp(cRequestContext.get("requestTimeEpoch"), "requestContext.requestTimeEpoch"); err != nil {
+	if f.requestTime, err = parseTimestamp(ev.get(slotRequestContextRequestTimeEpoch), "requestContext.requestTimeEpoch"); err != nil {
 		return err
 	}
-	if f.sourceIP, err = parseString(cRequestContextIdentity.get("sourceIp"), "requestContext.identity.sourceIp", false, true); err != nil {
+	if f.sourceIP, err = parseString(ev.get(slotRequestContextIdentitySourceIp), "requestContext.identity.sourceIp", false, true); err != nil {
 		return err
 	}
-	if f.userAgent, err = parseString(cRequestContextIdentity.get("userAgent"), "requestContext.identity.userAgent", false, false); err != nil {
+	if f.userAgent, err = parseString(ev.get(slotRequestContextIdentityUserAgent), "requestContext.identity.userAgent", false, false); err != nil {
 		return err
 	}
-	if f.headers, err = parseStringMap(event.get("headers"), "headers", true); err != nil {
+	if f.headers, err = parseStringMap(ev.get(slotHeaders), "headers", true); err != nil {
 		return err
 	}
-	if f.multiValueHeaders, err = parseMultiMap(event.get("multiValueHeaders"), "multiValueHeaders", true); err != nil {
+	if f.multiValueHeaders, err = parseMultiMap(ev.get(slotMultiValueHeaders), "multiValueHeaders", true); err != nil {
 		return err
 	}
-	if f.query, err = parseStringMap(event.get("queryStringParameters"), "queryStringParameters", false); err != nil {
+	if f.query, err = parseStringMap(ev.get(slotQueryStringParameters), "queryStringParameters", false); err != nil {
 		return err
 	}
-	if f.multiValueQuery, err = parseMultiMap(event.get("multiValueQueryStringParameters"), "multiValueQueryStringParameters", false); err != nil {
+	if f.multiValueQuery, err = parseMultiMap(ev.get(slotMultiValueQueryStringParameters), "multiValueQueryStringParameters", false); err != nil {
 		return err
 	}
-	if f.authorizer, err = parseJSONValue(cRequestContext.get("authorizer"), "requestContext.authorizer"); err != nil {
+	if f.authorizer, err = parseJSONValue(ev.get(slotRequestContextAuthorizer), "requestContext.authorizer"); err != nil {
 		return err
 	}
-	if f.path, err = parseString(event.get("path"), "path", false, true); err != nil {
+	if f.path, err = parseString(ev.get(slotPath), "path", false, true); err != nil {
 		return err
 	}
-	if f.body, err = parsePayloadFlagged(event.get("body"), "body", event.get("isBase64Encoded"), "isBase64Encoded"); err != nil {
+	if f.body, err = parsePayloadFlagged(ev.get(slotBody), "body", ev.get(slotIsBase64Encoded), "isBase64Encoded"); err != nil {
 		return err
 	}
-	if f.isBase64, err = parseBool(event.get("isBase64Encoded"), "isBase64Encoded"); err != nil {
+	if f.isBase64, err = parseBool(ev.get(slotIsBase64Encoded), "isBase64Encoded"); err != nil {
 		return err
 	}
-	if f.disconnectStatusCode, err = parseInt(cRequestContext.get("disconnectStatusCode"), "requestContext.disconnectStatusCode"); err != nil {
+	if f.disconnectStatusCode, err = parseInt(ev.get(slotRequestContextDisconnectStatusCode), "requestContext.disconnectStatusCode"); err != nil {
 		return err
 	}
-	if f.disconnectReason, err = parseString(cRequestContext.get("disconnectReason"), "requestContext.disconnectReason", false, false); err != nil {
+	if f.disconnectReason, err = parseString(ev.get(slotRequestContextDisconnectReason), "requestContext.disconnectReason", false, false); err != nil {
 		return err
 	}
 	return nil

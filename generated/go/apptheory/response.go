@@ -154,7 +154,7 @@ func (r *Response) Proxy() (ProxyResponse, error) {
 
 // jsonProxy is the proxy response for a JSON result, built directly (the common case).
 func jsonProxy(result any) (ProxyResponse, error) {
-	body, err := EncodeJSON(result)
+	body, err := encodeJSONString(result)
 	if err != nil {
 		return ProxyResponse{}, err
 	}
@@ -162,7 +162,7 @@ func jsonProxy(result any) (ProxyResponse, error) {
 		StatusCode:        200,
 		Headers:           map[string]string{"content-type": ContentTypeJSON},
 		MultiValueHeaders: map[string][]string{"content-type": {ContentTypeJSON}},
-		Body:              string(body),
+		Body:              body,
 	}, nil
 }
 
@@ -171,6 +171,8 @@ func proxyFor(result any) (ProxyResponse, error) {
 	switch result.(type) {
 	case map[string]any, []any:
 		return jsonProxy(result)
+	case nil: // what (&Response{Status: 200}).Proxy() gives, built directly
+		return ProxyResponse{StatusCode: 200, Headers: map[string]string{}, MultiValueHeaders: map[string][]string{}}, nil
 	}
 	resp, err := ResponseFrom(result)
 	if err != nil {

@@ -201,20 +201,15 @@ func (e *UnknownEventError) Error() string { return e.Reason }
 // IsWebSocketEvent reports whether event is an API Gateway WebSocket event: a JSON object whose
 // requestContext is an object with a string connectionId and a routeKey.
 func IsWebSocketEvent(event []byte) bool {
-	root, err := parseEventJSON(event)
-	return err == nil && isWebSocketTree(root)
+	p, isObject, err := parseEvent(event)
+	defer p.release()
+	return err == nil && isObject && isWebSocketEvent(p)
 }
 
-func isWebSocketTree(root jsonValue) bool {
-	if root.kind != jsonObjectKind {
-		return false
-	}
-	rc := root.obj.get("requestContext")
-	if rc.kind != jsonObjectKind || rc.obj.get("connectionId").kind != jsonString {
-		return false
-	}
-	_, present := rc.obj.lookup("routeKey")
-	return present
+func isWebSocketEvent(p *eventParser) bool {
+	return p.slots[slotRequestContext].kind == jsonObjectKind &&
+		p.slots[slotRequestContextConnectionId].kind == jsonString &&
+		p.slots[slotRequestContextRouteKey].present
 }
 
 // HandleLambda is the Lambda entry point, for lambda.Start(app.HandleLambda): it dispatches one
@@ -224,20 +219,24 @@ func (a *App) HandleLambda(ctx context.Context, event json.RawMessage) (ProxyRes
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	root, err := parseEventJSON(event)
-	if err != nil || !isWebSocketTree(root) {
+	p, isObject, err := parseEvent(event)
+	if err != nil || !isObject || !isWebSocketEvent(p) {
+		p.release()
 		return ProxyResponse{}, &UnknownEventError{Reason: "unknown event: expected an API Gateway WebSocket event " +
 			"(requestContext.connectionId string and requestContext.routeKey)"}
 	}
 	if !a.websocket.Load() {
+		p.release()
 		return ProxyResponse{}, &UnknownEventError{Reason: "WebSocket event received but WebSocket support is off: " +
 			"use apptheory.New(apptheory.WithWebSocketSupport()) or register a route with app.WebSocket(...)"}
 	}
-	requestID := requestIDOf(ctx, root.obj)
+	requestID := requestIDOf(ctx, p)
 	// One allocation for both contexts of the request.
 	r := &request{ws: WebSocketContext{app: a, ctx: ctx}}
 	ws := &r.ws
-	if evErr := ws.loadEvent(root.obj); evErr != nil {
+	evErr := ws.loadEvent(p)
+	p.release() // the fields keep no reference to the parser
+	if evErr != nil {
 		return appErrorProxy(evErr.AppError(), requestID), nil
 	}
 	ws.requestID = requestID
@@ -291,9 +290,9 @@ func appErrorProxy(err *AppError, requestID string) ProxyResponse {
 }
 
 // requestIDOf: requestContext.requestId, else the Lambda context's request id, else a generated one.
-func requestIDOf(ctx context.Context, event *jsonObject) string {
-	if rid := event.get("requestContext").obj.get("requestId"); rid.kind == jsonString {
-		if s := pytext.Strip(rid.s); s != "" {
+func requestIDOf(ctx context.Context, p *eventParser) string {
+	if rid := p.get(slotRequestContextRequestId); rid.kind == jsonString {
+		if s := pytext.Strip(rid.str()); s != "" {
 			return s
 		}
 	}

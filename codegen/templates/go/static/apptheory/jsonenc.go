@@ -30,22 +30,40 @@ import (
 // (structs, json.RawMessage, json.Marshaler, other map and slice types) is marshalled by
 // encoding/json, re-parsed and written canonically.
 func EncodeJSON(v any) ([]byte, error) {
-	bp := encoderPool.Get().(*[]byte)
-	e := jcsEncoder{buf: (*bp)[:0]}
+	e := encoderPool.Get().(*jcsEncoder)
 	err := e.value(v, 0)
 	out := []byte(nil)
 	if err == nil {
 		out = make([]byte, len(e.buf))
 		copy(out, e.buf)
 	}
-	if cap(e.buf) <= 64<<10 {
-		*bp = e.buf[:0]
-		encoderPool.Put(bp)
-	}
+	e.release()
 	return out, err
 }
 
-var encoderPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+// encodeJSONString is EncodeJSON as a string (one copy fewer than string(EncodeJSON(v))).
+func encodeJSONString(v any) (string, error) {
+	e := encoderPool.Get().(*jcsEncoder)
+	err := e.value(v, 0)
+	out := ""
+	if err == nil {
+		out = string(e.buf)
+	}
+	e.release()
+	return out, err
+}
+
+// Encoders are pooled whole: an encoder escapes (encodeMap's callbacks take it), so a fresh one
+// would cost an allocation per call.
+var encoderPool = sync.Pool{New: func() any { return &jcsEncoder{buf: make([]byte, 0, 1024)} }}
+
+func (e *jcsEncoder) release() {
+	if cap(e.buf) > 64<<10 {
+		return // let a huge buffer go
+	}
+	e.buf = e.buf[:0]
+	encoderPool.Put(e)
+}
 
 // maxEncodeDepth bounds nesting as every runtime does (docs/runtime.md): 500 levels; deeper, or a
 // value that contains itself, is an error rather than a stack overflow.

@@ -1,6 +1,7 @@
 package apptheory
 
 import (
+	"bytes"
 	"encoding/base64"
 	"math"
 	"strconv"
@@ -40,21 +41,23 @@ func invalidEvent(path, problem string) *EventError {
 // The readers below get the raw value (null when absent) and the event path for the error
 // message; the wording is the same in every language.
 
-func container(value jsonValue, path string) (*jsonObject, *EventError) {
-	switch value.kind {
-	case jsonObjectKind:
-		return value.obj, nil
-	case jsonNull:
-		return emptyObject, nil
+// checkContainer: a container of fields is an object, or absent (or null: no fields).
+func checkContainer(value eventValue, path string) *EventError {
+	if value.kind != jsonObjectKind && value.kind != jsonNull {
+		return invalidEvent(path, "must be a mapping")
 	}
-	return nil, invalidEvent(path, "must be a mapping")
+	return nil
 }
 
-func parseString(value jsonValue, path string, required, trim bool) (string, *EventError) {
-	if value.kind != jsonString && value.kind != jsonNull {
+func parseString(value eventValue, path string, required, trim bool) (string, *EventError) {
+	var s string
+	switch value.kind {
+	case jsonString:
+		s = value.str()
+	case jsonNull:
+	default:
 		return "", invalidEvent(path, "must be a string")
 	}
-	s := value.s
 	if trim {
 		s = pytext.Strip(s)
 	}
@@ -70,22 +73,36 @@ func parseString(value jsonValue, path string, required, trim bool) (string, *Ev
 const maxSafeInteger = 1<<53 - 1
 
 // integral is the value of a number with an integral value within ±maxSafeInteger.
-func integral(value jsonValue) (int64, bool) {
+func integral(value eventValue) (int64, bool) {
 	if value.kind != jsonNumberKind {
 		return 0, false
 	}
-	if value.isInteger() {
-		i, err := strconv.ParseInt(value.s, 10, 64)
-		return i, err == nil && i >= -maxSafeInteger && i <= maxSafeInteger
+	text := value.raw()
+	if !bytes.ContainsAny(text, ".eE") { // written as an integer: -?(0|[1-9][0-9]*)
+		digits := bytes.TrimPrefix(text, []byte("-"))
+		if len(digits) > 16 { // at least 10^16: beyond maxSafeInteger
+			return 0, false
+		}
+		var i int64
+		for _, c := range digits {
+			i = i*10 + int64(c-'0')
+		}
+		if i > maxSafeInteger {
+			return 0, false
+		}
+		if len(digits) < len(text) {
+			i = -i
+		}
+		return i, true
 	}
-	f, err := strconv.ParseFloat(value.s, 64) // ±Inf (err) and NaN cannot pass the checks below
+	f, err := strconv.ParseFloat(string(text), 64) // ±Inf (err) and NaN cannot pass the checks below
 	if err != nil || f != math.Trunc(f) || f < -maxSafeInteger || f > maxSafeInteger {
 		return 0, false
 	}
 	return int64(f), true
 }
 
-func parseInt(value jsonValue, path string) (int, *EventError) {
+func parseInt(value eventValue, path string) (int, *EventError) {
 	if value.kind == jsonNull {
 		return 0, nil
 	}
@@ -95,7 +112,7 @@ func parseInt(value jsonValue, path string) (int, *EventError) {
 	return 0, invalidEvent(path, "must be an integer")
 }
 
-func parseBool(value jsonValue, path string) (bool, *EventError) {
+func parseBool(value eventValue, path string) (bool, *EventError) {
 	switch value.kind {
 	case jsonNull:
 		return false, nil
@@ -109,7 +126,7 @@ func parseBool(value jsonValue, path string) (bool, *EventError) {
 // 1970-01-01 through the end of year 9999, in every language.
 const maxEpochMillis = 253402300799999
 
-func parseTimestamp(value jsonValue, path string) (time.Time, *EventError) {
+func parseTimestamp(value eventValue, path string) (time.Time, *EventError) {
 	if value.kind == jsonNull {
 		return time.Time{}, nil
 	}
@@ -120,18 +137,18 @@ func parseTimestamp(value jsonValue, path string) (time.Time, *EventError) {
 	return time.UnixMilli(ms).UTC(), nil
 }
 
-func parsePayload(value jsonValue, path string) ([]byte, *EventError) {
+func parsePayload(value eventValue, path string) ([]byte, *EventError) {
 	switch value.kind {
 	case jsonNull:
 		return nil, nil
 	case jsonString:
-		return []byte(value.s), nil
+		return value.bytes(), nil
 	}
 	return nil, invalidEvent(path, "must be a string")
 }
 
 // parsePayloadFlagged reads a body whose flag (read first, as in every runtime) says it is base64.
-func parsePayloadFlagged(value jsonValue, path string, flag jsonValue, flagPath string) ([]byte, *EventError) {
+func parsePayloadFlagged(value eventValue, path string, flag eventValue, flagPath string) ([]byte, *EventError) {
 	isBase64, err := parseBool(flag, flagPath)
 	if err != nil {
 		return nil, err
@@ -146,7 +163,7 @@ func parsePayloadFlagged(value jsonValue, path string, flag jsonValue, flagPath 
 	default:
 		return nil, invalidEvent(path, "must be a string")
 	}
-	data, ok := decodeCanonicalBase64(value.s)
+	data, ok := decodeCanonicalBase64(value.str())
 	if !ok {
 		return nil, &EventError{Path: path, Message: MessageInvalidBase64}
 	}
@@ -181,15 +198,17 @@ func decodeCanonicalBase64(s string) ([]byte, bool) {
 	return data, true
 }
 
-// An absent (or null) map is an empty map, never nil: every runtime reads it as {}.
-func parseStringMap(value jsonValue, path string, lowercaseKeys bool) (map[string]string, *EventError) {
+// An absent (or null) map reads as an empty map, never nil (every runtime reads it as {}): the
+// readers leave it nil and the accessor makes it empty on first use (fillEmptyMaps).
+func parseStringMap(value eventValue, path string, lowercaseKeys bool) (map[string]string, *EventError) {
 	if value.kind == jsonNull {
-		return map[string]string{}, nil
+		return nil, nil
 	}
 	if value.kind != jsonObjectKind {
 		return nil, invalidEvent(path, "must be a mapping of strings")
 	}
-	members := value.obj.members
+	var small [16]rawMember
+	members := dedup(value.members(small[:0]))
 	for _, m := range members {
 		if m.value.kind != jsonString {
 			return nil, invalidEvent(path, "must be a mapping of strings")
@@ -201,27 +220,31 @@ func parseStringMap(value jsonValue, path string, lowercaseKeys bool) (map[strin
 		if lowercaseKeys {
 			key = asciiLower(key)
 		}
-		out[key] = m.value.s
+		out[key] = eventValue{rawValue: m.value, p: value.p}.str()
 	}
 	return out, nil
 }
 
-func parseMultiMap(value jsonValue, path string, lowercaseKeys bool) (map[string][]string, *EventError) {
+func parseMultiMap(value eventValue, path string, lowercaseKeys bool) (map[string][]string, *EventError) {
 	if value.kind == jsonNull {
-		return map[string][]string{}, nil
+		return nil, nil
 	}
 	if value.kind != jsonObjectKind {
 		return nil, invalidEvent(path, "must be a mapping of string lists")
 	}
-	members := value.obj.members
+	var small [16]rawMember
+	members := dedup(value.members(small[:0]))
 	for _, m := range members {
 		if m.value.kind != jsonArray {
 			return nil, invalidEvent(path, "must be a mapping of string lists")
 		}
-		for _, item := range m.value.arr {
-			if item.kind != jsonString {
-				return nil, invalidEvent(path, "must be a mapping of string lists")
-			}
+		allStrings := true
+		eventValue{rawValue: m.value, p: value.p}.eachItem(func(item eventValue) bool {
+			allStrings = item.kind == jsonString
+			return allStrings
+		})
+		if !allStrings {
+			return nil, invalidEvent(path, "must be a mapping of string lists")
 		}
 	}
 	out := make(map[string][]string, len(members))
@@ -232,18 +255,22 @@ func parseMultiMap(value jsonValue, path string, lowercaseKeys bool) (map[string
 		}
 		values := out[key]
 		if values == nil {
-			values = make([]string, 0, len(m.value.arr))
+			values = []string{}
 		}
-		for _, item := range m.value.arr {
-			values = append(values, item.s)
-		}
+		eventValue{rawValue: m.value, p: value.p}.eachItem(func(item eventValue) bool {
+			values = append(values, item.str())
+			return true
+		})
 		out[key] = values
 	}
 	return out, nil
 }
 
-func parseJSONValue(value jsonValue, path string) (any, *EventError) {
-	return plainJSON(value), nil
+func parseJSONValue(value eventValue, path string) (any, *EventError) {
+	if value.kind == jsonNull {
+		return nil, nil
+	}
+	return decodePlainJSON(value), nil
 }
 
 // asciiLower lower-cases A-Z only (header names): HTTP names are ASCII, and full Unicode case mapping
