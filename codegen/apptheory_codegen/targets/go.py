@@ -15,7 +15,7 @@ import jinja2
 
 from apptheory_codegen import ir, naming, validate
 from apptheory_codegen.errors import GenerateError
-from apptheory_codegen.targets.base import Container, Target, render_template, static_files
+from apptheory_codegen.targets.base import Target, render_template, static_files
 
 # The module path the static sources import their sibling packages by; swapped for the IDL's.
 STATIC_MODULE = "github.com/theory-cloud/apptheory/generated/go"
@@ -182,6 +182,32 @@ class Field:
 
 
 @dataclass(frozen=True, slots=True)
+class EventSlot:
+    """Where the event parser puts the value of one key that loadEvent reads (a field or a container)."""
+
+    const: str
+    index: int
+    key_literal: str
+    path_parts: tuple[str, ...]
+    """Go string literals of the path's keys."""
+    child: int
+    """The index of the container this slot's object is, or -1."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventContainer:
+    """The event (index 0) or a mapping on the way to a field, with the slots of the keys read in it."""
+
+    index: int
+    slot: str
+    """The slot of its own value ("" for the event itself)."""
+    path_literal: str
+    first: int
+    end: int
+    slots: tuple[EventSlot, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class VectorCase:
     test_name: str
     doc_literal: str
@@ -266,7 +292,8 @@ class GoApi:
     app_status: tuple[tuple[str, int], ...]
     app_codes_sorted: tuple[str, ...]
     messages: tuple[Const, ...]
-    containers: tuple[Container, ...]
+    event_containers: tuple[EventContainer, ...]
+    event_slot_count: int
     fields: tuple[Field, ...]
     field_imports_time: bool
     vectors: tuple[VectorCase, ...]
@@ -329,17 +356,17 @@ def _words(class_name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", " ", _class_stem(class_name)).lower()
 
 
-def _container_var(parts: tuple[str, ...]) -> str:
-    return "event" if not parts else "c" + "".join(p[:1].upper() + p[1:] for p in parts)
-
-
 def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
+def _slot_const(parts: tuple[str, ...]) -> str:
+    return "slot" + "".join(p[:1].upper() + p[1:] for p in parts)
+
+
 def _parse_expr(f: ir.ContextField) -> str:
-    """The call that reads one field from its container (containers are looked up first)."""
-    value = f"{_container_var(f.path[:-1])}.get({_go_string(f.path[-1])})"
+    """The call that reads one field from its slot (containers are checked first)."""
+    value = f"ev.get({_slot_const(f.path)})"
     where = _go_string(f.path_text)
     if f.kind == "string":
         return f"parseString({value}, {where}, {_bool(f.required)}, {_bool(f.trim)})"
@@ -348,7 +375,7 @@ def _parse_expr(f: ir.ContextField) -> str:
         return f"{func}({value}, {where}, {_bool(f.lowercase_keys)})"
     if f.kind == "bytes" and f.base64_flag_path:
         flag = f.base64_flag_path
-        flag_value = f"{_container_var(flag[:-1])}.get({_go_string(flag[-1])})"
+        flag_value = f"ev.get({_slot_const(flag)})"
         return f"parsePayloadFlagged({value}, {where}, {flag_value}, {_go_string('.'.join(flag))})"
     func = {
         "int": "parseInt",
@@ -360,19 +387,48 @@ def _parse_expr(f: ir.ContextField) -> str:
     return f"{func}({value}, {where})"
 
 
-def _containers(api: ir.Api) -> tuple[Container, ...]:
-    """Every mapping on the way to a field, parents first, so each is checked once in a fixed order."""
-    ordered = api.event_containers
-    _check_unique([(_container_var(p), ".".join(p)) for p in ordered], "apptheory (event containers)")
-    return tuple(
-        Container(
-            var=_container_var(parts),
-            parent_var=_container_var(parts[:-1]),
-            key_literal=_go_string(parts[-1]),
-            path_literal=_go_string(".".join(parts)),
-        )
-        for parts in ordered
+def _event_containers(api: ir.Api) -> tuple[EventContainer, ...]:
+    """The event and every mapping on the way to a field (parents first), each with the keys loadEvent
+    reads in it: child containers first, then fields and base64 flags in IDL order. A container's
+    slots are contiguous."""
+    paths: list[tuple[str, ...]] = [(), *api.event_containers]
+    index = {p: i for i, p in enumerate(paths)}
+    keys: list[list[tuple[str, ...]]] = [[] for _ in paths]
+    for p in [*api.event_containers, *(f.path for f in api.fields), *(f.base64_flag_path for f in api.fields)]:
+        if p and p[:-1] in index and p not in keys[index[p[:-1]]]:
+            keys[index[p[:-1]]].append(p)
+    for f in api.fields:
+        for p in (f.path, f.base64_flag_path):
+            if p and p[:-1] not in index:
+                raise GenerateError(f"Go target: {'.'.join(p)} is not inside an event container")
+    _check_unique(
+        [(_slot_const(p), ".".join(p)) for ks in keys for p in ks], "apptheory (event slots)"
     )
+    out = []
+    n = 0
+    for i, p in enumerate(paths):
+        slots = tuple(
+            EventSlot(
+                const=_slot_const(k),
+                index=n + j,
+                key_literal=_go_string(k[-1]),
+                path_parts=tuple(_go_string(part) for part in k),
+                child=index.get(k, -1),
+            )
+            for j, k in enumerate(keys[i])
+        )
+        out.append(
+            EventContainer(
+                index=i,
+                slot=_slot_const(p) if p else "",
+                path_literal=_go_string(".".join(p)),
+                first=n,
+                end=n + len(slots),
+                slots=slots,
+            )
+        )
+        n += len(slots)
+    return tuple(out)
 
 
 def _check_unique(names: list[tuple[str, str]], where: str) -> None:
@@ -472,6 +528,7 @@ def build(api: ir.Api) -> GoApi:
         for m in api.messages
     )
     width = max(len(f.name.go_local) for f in api.fields)
+    event_containers = _event_containers(api)
     fields = tuple(
         Field(
             idl_literal=_go_string(f.name.idl),
@@ -583,7 +640,8 @@ def build(api: ir.Api) -> GoApi:
             c.name for a, c in sorted(zip(api.app_codes, app_codes, strict=True), key=lambda pair: pair[0].code)
         ),
         messages=messages,
-        containers=_containers(api),
+        event_containers=event_containers,
+        event_slot_count=sum(len(c.slots) for c in event_containers),
         fields=fields,
         field_imports_time=any(f.kind == "timestamp" for f in api.fields),
         vectors=tuple(vectors),
