@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -110,7 +111,7 @@ def _toolchain() -> str:
     return found
 
 
-def test_keywords_idl_gives_a_gofmt_clean_module_that_passes_its_tests(tmp_path: Path) -> None:
+def test_keywords_idl_gives_a_gofmt_clean_module_that_passes_its_tests(tmp_path: Path, dynamodb_endpoint: str) -> None:
     """The keywords golden IDL (fields named class, default, type...) with a Go target, built for real."""
     go_bin = _toolchain()
     gofmt = shutil.which("gofmt") or str(Path(go_bin).with_name("gofmt"))
@@ -122,6 +123,9 @@ def test_keywords_idl_gives_a_gofmt_clean_module_that_passes_its_tests(tmp_path:
     module = tmp_path / "generated" / "go"
     unformatted = subprocess.run([gofmt, "-l", "."], cwd=module, capture_output=True, text=True, check=True)
     assert unformatted.stdout == ""
+    # The connection store's tests run against moto; the table shared with Python's store is the project's
+    # layout, not this IDL's, so that one test is opted out.
+    env = {**os.environ, "APPTHEORY_TEST_DYNAMODB_ENDPOINT": dynamodb_endpoint, "APPTHEORY_TEST_PYTHON": "skip"}
     for command in ([go_bin, "vet", "./..."], [go_bin, "test", "-count=1", "./..."]):
-        result = subprocess.run(command, cwd=module, capture_output=True, text=True, check=False)
+        result = subprocess.run(command, cwd=module, capture_output=True, text=True, check=False, env=env)
         assert result.returncode == 0, result.stdout + result.stderr

@@ -16,6 +16,7 @@ import jinja2
 from apptheory_codegen import ir, naming, validate
 from apptheory_codegen.errors import GenerateError
 from apptheory_codegen.targets.base import Target, render_template, static_files
+from apptheory_codegen.targets import go_store
 
 # The module path the static sources import their sibling packages by; swapped for the IDL's.
 STATIC_MODULE = "github.com/theory-cloud/apptheory/generated/go"
@@ -723,6 +724,7 @@ def files(env: jinja2.Environment, api: ir.Api) -> dict[str, str]:
     out = _static(api)
     for template, path in OUTPUTS:
         out[path] = render_template(env, template, go=go)
+    out.update(go_store.files(env, api, _marker(api)))  # the connection store (targets/go_store.py)
     return out
 
 

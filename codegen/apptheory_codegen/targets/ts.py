@@ -18,6 +18,7 @@ import jinja2
 from apptheory_codegen import ir, naming
 from apptheory_codegen.errors import GenerateError
 from apptheory_codegen.targets.base import Target, render_template, static_files
+from apptheory_codegen.targets import ts_store
 
 # (template, output path relative to generated/)
 OUTPUTS = (
@@ -419,6 +420,7 @@ def files(env: jinja2.Environment, api: ir.Api) -> dict[str, str]:
     view = build_view(api)
     for template, path in OUTPUTS:
         out[path] = render_template(env, template, api=api, ts=view)
+    out.update(ts_store.files(env, api))  # the connection store (targets/ts_store.py)
     return out
 
 

@@ -26,6 +26,7 @@ export {
   type BroadcastOptions,
   type LambdaContext,
 } from "./context.js";
+export * as connections from "./connections.js";
 export { EventError, type EventRecord, type MultiMap, type StringMap } from "./event.js";
 export * from "./generated/constants.js";
 export {
