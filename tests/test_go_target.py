@@ -4,8 +4,8 @@ gofmt-clean, vet-clean output that passes its own tests for an IDL full of keywo
 from __future__ import annotations
 
 import copy
-import re
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path

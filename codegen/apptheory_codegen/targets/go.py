@@ -15,8 +15,8 @@ import jinja2
 
 from apptheory_codegen import ir, naming, validate
 from apptheory_codegen.errors import GenerateError
-from apptheory_codegen.targets.base import Target, render_template, static_files
 from apptheory_codegen.targets import go_store
+from apptheory_codegen.targets.base import Target, render_template, static_files
 
 # The module path the static sources import their sibling packages by; swapped for the IDL's.
 STATIC_MODULE = "github.com/theory-cloud/apptheory/generated/go"

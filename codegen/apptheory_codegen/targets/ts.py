@@ -17,8 +17,8 @@ import jinja2
 
 from apptheory_codegen import ir, naming
 from apptheory_codegen.errors import GenerateError
-from apptheory_codegen.targets.base import Target, render_template, static_files
 from apptheory_codegen.targets import ts_store
+from apptheory_codegen.targets.base import Target, render_template, static_files
 
 # (template, output path relative to generated/)
 OUTPUTS = (
