@@ -166,7 +166,7 @@ export function epochMilliseconds(value: unknown): number | undefined {
 export function payloadField(
   record: EventRecord | undefined,
   spec: FieldSpec,
-  flagRecord: EventRecord | undefined,
+  flagRecord?: EventRecord, // the flag's container; absent for a bytes field without a base64 flag
 ): Uint8Array | string {
   const isBase64 = spec.flagKey !== "" && flagSet(flagRecord, spec);
   const value = member(record, spec.key);
