@@ -311,6 +311,8 @@ class Api:
     py_streamer_exports: tuple[str, ...]
     py_fake_error_imports: str
     py_streamer_error_imports: str
+    py_gone_is_success_literal: str
+    """Python literal of the operations whose GoneError is success (the IDL's gone_is_success)."""
     py_all: tuple[str, ...]
     streamer: Streamer
     connections: Connections

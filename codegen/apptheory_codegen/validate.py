@@ -969,6 +969,7 @@ def _to_ir(doc: Any, display_path: str, fixtures: tuple[ir.Fixture, ...]) -> ir.
         gone=by_code["GoneException"],
         py_error_exports=error_exports,
         py_streamer_exports=streamer_exports,
+        py_gone_is_success_literal=_frozenset_literal([o.name.idl for o in operations if o.gone_is_success]),
         py_streamer_error_imports=", ".join(
             naming.isort_order(
                 [
@@ -1031,6 +1032,10 @@ def _event_containers(fields: tuple[ir.ContextField, ...]) -> tuple[tuple[str, .
         for path in (f.path, f.base64_flag_path):
             parents.update(path[:depth] for depth in range(1, len(path)))
     return tuple(sorted(parents, key=lambda p: (len(p), p)))
+
+
+def _frozenset_literal(parts: list[str]) -> str:
+    return "frozenset({" + ", ".join(literal(p) for p in parts) + "})" if parts else "frozenset()"
 
 
 def _tuple_literal(parts: list[str]) -> str:

@@ -26,7 +26,7 @@ from golden_minimal.errors import (
     check_connection_id,
     management_error,
 )
-from golden_minimal.streamer import ConnectionInfo, check_payload_size
+from golden_minimal.streamer import GONE_IS_SUCCESS, ConnectionInfo, check_payload_size
 
 ConnectionState = Literal["connecting", "connected", "gone"]
 OPERATIONS = ("post_to_connection", "get_connection", "delete_connection")
@@ -128,11 +128,18 @@ class FakeManagementClient:
         try:
             self._begin("delete_connection", connection_id, None)
         except GoneError:
-            return
+            if "delete_connection" in GONE_IS_SUCCESS:
+                return
+            raise
         with self._state.lock:
             conn = self._state.connections.get(connection_id)
-            if conn is not None:
-                conn.state = "gone"
+            if conn is None or conn.state == "gone":
+                if "delete_connection" not in GONE_IS_SUCCESS:
+                    raise self._gone(
+                        "delete_connection", connection_id, "unknown or closed connection"
+                    )
+                return
+            conn.state = "gone"
 
     # ---- test controls (not part of the client interface) -------------------------------------
 

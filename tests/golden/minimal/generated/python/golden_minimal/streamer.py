@@ -246,6 +246,10 @@ class ManagementClient(Protocol):
         ...
 
 
+GONE_IS_SUCCESS: frozenset[str] = frozenset()
+"""Operations whose GoneError means the goal already holds (the IDL's gone_is_success): they succeed."""
+
+
 def check_payload_size(operation: str, connection_id: str, data: bytes, limit: int) -> None:
     """Fail locally, before any network call, when data is over the API's limit."""
     if len(data) > limit:
@@ -314,9 +318,7 @@ class Boto3ManagementClient:
         """The underlying boto3 client (for Stubber and advanced use)."""
         return self._sdk
 
-    def _call(
-        self, operation: str, connection_id: str, gone_is_success: bool, **params: Any
-    ) -> Any:
+    def _call(self, operation: str, connection_id: str, **params: Any) -> Any:
         from botocore.exceptions import (
             ClientError,
             ConnectTimeoutError,
@@ -359,7 +361,7 @@ class Boto3ManagementClient:
                 message=str(error.get("Message") or ""),
                 cause=err,
             )
-            if gone_is_success and isinstance(typed, GoneError):
+            if operation in GONE_IS_SUCCESS and isinstance(typed, GoneError):
                 return None  # the goal (a closed connection) already holds
             raise typed from err
         except (
@@ -381,27 +383,26 @@ class Boto3ManagementClient:
         """Send data to a connection. (POST /@connections/{connectionId})"""
         check_connection_id("post_to_connection", connection_id)
         check_payload_size("post_to_connection", connection_id, data, constants.MESSAGE_BYTES)
-        self._call(
-            "post_to_connection", connection_id, False, ConnectionId=connection_id, Data=data
-        )
+        self._call("post_to_connection", connection_id, ConnectionId=connection_id, Data=data)
 
     def get_connection(self, connection_id: str) -> ConnectionInfo:
         """Read a connection's metadata. (GET /@connections/{connectionId})"""
         check_connection_id("get_connection", connection_id)
         return ConnectionInfo.from_wire(
-            self._call("get_connection", connection_id, False, ConnectionId=connection_id)
+            self._call("get_connection", connection_id, ConnectionId=connection_id)
         )
 
     def delete_connection(self, connection_id: str) -> None:
         """Close a connection. (DELETE /@connections/{connectionId})"""
         check_connection_id("delete_connection", connection_id)
-        self._call("delete_connection", connection_id, False, ConnectionId=connection_id)
+        self._call("delete_connection", connection_id, ConnectionId=connection_id)
 
 
 __all__ = [
     "Boto3ManagementClient",
     "ConnectionInfo",
     "BODY_MEMBERS",
+    "GONE_IS_SUCCESS",
     "ManagementClient",
     "body_problem",
     "check_payload_size",
